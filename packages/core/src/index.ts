@@ -1,0 +1,33 @@
+/**
+ * @skillproof/core: Open Badges 3.0 credentials on W3C VC 2.0 — model, proofs, keys and DIDs, status lists,
+ * baked images and verification. No I/O: the network, the clock and randomness are injected.
+ */
+export { SkillproofError, isSkillproofError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { JsonValue, JsonObject, Fetcher, FetchedDocument, Clock, DocumentLoader, RemoteDocument } from './types.js';
+
+// --- contexts and JSON-LD
+export { createDocumentLoader, bundledContexts } from './contexts/document-loader.js';
+export type { DocumentLoaderOptions } from './contexts/document-loader.js';
+export { canonize } from './jsonld/canonize.js';
+
+// --- keys and DIDs
+export {
+  generateEd25519Key,
+  importEd25519Key,
+  exportEd25519Multikey,
+  encodeEd25519PublicKey,
+  decodeEd25519PublicKey,
+  ed25519DidKey,
+} from './keys/multikey.js';
+export type { Ed25519Key, Ed25519Multikey } from './keys/multikey.js';
+export { createKeyResolver, didKeyDocument, didWebUrl, keyFromControllerDocument } from './keys/resolve-key.js';
+export type { KeyResolver, KeyResolverOptions, ResolvedKey, ProofPurpose } from './keys/resolve-key.js';
+
+// --- credential model (helper: model)
+
+// --- status lists (helper: status)
+
+// --- baked images (helper: baking)
+
+// --- JWT (helper: jwt)

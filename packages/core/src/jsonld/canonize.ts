@@ -1,0 +1,45 @@
+import jsonld from 'jsonld';
+import { SkillproofError } from '../errors.js';
+import type { DocumentLoader, JsonObject } from '../types.js';
+
+/**
+ * RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode: a term the contexts do not define, or a relative
+ * IRI that cannot be resolved, is an error (`ERR_TERM_UNDEFINED`), as every conformant Data Integrity verifier treats it.
+ */
+export async function canonize(document: JsonObject, documentLoader: DocumentLoader): Promise<string> {
+  try {
+    return (await jsonld.canonize(document as never, {
+      algorithm: 'RDFC-1.0',
+      format: 'application/n-quads',
+      documentLoader: documentLoader as never,
+      safe: true,
+    } as never)) as unknown as string;
+  } catch (e) {
+    throw toSkillproofError(e);
+  }
+}
+
+/** Maps a jsonld.js error (which may wrap ours from the document loader) onto a coded error. */
+export function toSkillproofError(e: unknown): SkillproofError {
+  const seen = new Set<unknown>();
+  let cur: unknown = e;
+  while (cur && typeof cur === 'object' && !seen.has(cur)) {
+    if (cur instanceof SkillproofError) return cur;
+    seen.add(cur);
+    const c = cur as { cause?: unknown; details?: { cause?: unknown } };
+    cur = c.details?.cause ?? c.cause;
+  }
+  const err = e as { name?: string; message?: string; details?: { event?: { code?: string; details?: { property?: string } } } };
+  const event = err.details?.event;
+  if (err.name === 'jsonld.ValidationError' && event) {
+    const property = event.details?.property;
+    return new SkillproofError(
+      'ERR_TERM_UNDEFINED',
+      property
+        ? `The term ${JSON.stringify(property)} is not defined by the credential's contexts (${event.code}).`
+        : `The document uses something its contexts do not define (${event.code}).`,
+      { details: { event: event.code, property }, cause: e },
+    );
+  }
+  return new SkillproofError('ERR_JSONLD_INVALID', `JSON-LD processing failed: ${err.message ?? String(e)}`, { cause: e });
+}

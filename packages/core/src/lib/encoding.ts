@@ -1,0 +1,146 @@
+import { SkillproofError } from '../errors.js';
+
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+const B58_MAP = new Int8Array(128).fill(-1);
+for (let i = 0; i < B58.length; i++) B58_MAP[B58.charCodeAt(i)] = i;
+
+/** Bitcoin base58 (the alphabet multibase calls `z`). */
+export function base58btcEncode(bytes: Uint8Array): string {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  const digits: number[] = [];
+  for (let i = zeros; i < bytes.length; i++) {
+    let carry = bytes[i]!;
+    for (let j = 0; j < digits.length; j++) {
+      carry += digits[j]! << 8;
+      digits[j] = carry % 58;
+      carry = (carry / 58) | 0;
+    }
+    while (carry > 0) {
+      digits.push(carry % 58);
+      carry = (carry / 58) | 0;
+    }
+  }
+  let out = '1'.repeat(zeros);
+  for (let i = digits.length - 1; i >= 0; i--) out += B58[digits[i]!];
+  return out;
+}
+
+export function base58btcDecode(text: string): Uint8Array {
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === '1') zeros++;
+  const bytes: number[] = [];
+  for (let i = zeros; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const value = c < 128 ? B58_MAP[c]! : -1;
+    if (value < 0) throw new SkillproofError('ERR_INPUT_INVALID', `Invalid base58btc character ${JSON.stringify(text[i])}.`);
+    let carry = value;
+    for (let j = 0; j < bytes.length; j++) {
+      carry += bytes[j]! * 58;
+      bytes[j] = carry & 0xff;
+      carry >>= 8;
+    }
+    while (carry > 0) {
+      bytes.push(carry & 0xff);
+      carry >>= 8;
+    }
+  }
+  const out = new Uint8Array(zeros + bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i]!;
+  return out;
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64_MAP = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_MAP[B64URL.charCodeAt(i)] = i;
+// Accept the standard alphabet on input too; some producers use it.
+B64_MAP['+'.charCodeAt(0)] = 62;
+B64_MAP['/'.charCodeAt(0)] = 63;
+
+/** base64url without padding (RFC 4648 §5). */
+export function base64urlEncode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
+    if (i + 1 < bytes.length) out += B64URL[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+/** Decodes base64url or base64, with or without padding. */
+export function base64urlDecode(text: string): Uint8Array {
+  const s = text.replace(/=+$/, '');
+  if (s.length % 4 === 1) throw new SkillproofError('ERR_INPUT_INVALID', 'Invalid base64url length.');
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64_MAP[c]! : -1;
+    if (v < 0) throw new SkillproofError('ERR_INPUT_INVALID', `Invalid base64url character ${JSON.stringify(s[i])}.`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export function hexEncode(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+export function hexDecode(text: string): Uint8Array {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'Invalid hex string.');
+  }
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Multibase (`z` base58btc, `u` base64url) decoding; other prefixes are rejected. */
+export function multibaseDecode(text: string): Uint8Array {
+  if (typeof text !== 'string' || text.length < 2) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'A multibase value must be a non-empty string.');
+  }
+  const prefix = text[0];
+  if (prefix === 'z') return base58btcDecode(text.slice(1));
+  if (prefix === 'u') return base64urlDecode(text.slice(1));
+  throw new SkillproofError('ERR_INPUT_INVALID', `Unsupported multibase prefix ${JSON.stringify(prefix)}.`);
+}
+
+export const utf8 = {
+  encode: (text: string): Uint8Array => new TextEncoder().encode(text),
+  decode: (bytes: Uint8Array): string => new TextDecoder('utf-8', { fatal: false }).decode(bytes),
+};
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,19 @@
+/**
+ * What core needs from the platform. `#platform` resolves to node:crypto (OpenSSL) in Node and to @noble in the
+ * browser; both implement exactly this interface.
+ */
+export interface Ed25519Signer {
+  sign(message: Uint8Array): Uint8Array;
+}
+export interface Ed25519Verifier {
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+export interface Platform {
+  sha256(data: Uint8Array): Uint8Array;
+  randomBytes(length: number): Uint8Array;
+  /** Imports a 32-byte Ed25519 seed once; the returned signer is reused for every signature. */
+  ed25519Signer(seed: Uint8Array): Ed25519Signer;
+  /** Imports a 32-byte Ed25519 public key once. */
+  ed25519Verifier(publicKey: Uint8Array): Ed25519Verifier;
+  ed25519PublicKey(seed: Uint8Array): Uint8Array;
+}
