@@ -4,7 +4,15 @@
  */
 export { SkillproofError, isSkillproofError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { JsonValue, JsonObject, Fetcher, FetchedDocument, Clock, DocumentLoader, RemoteDocument } from './types.js';
+export type {
+  JsonValue,
+  JsonObject,
+  Fetcher,
+  FetchedDocument,
+  Clock,
+  DocumentLoader,
+  RemoteDocument,
+} from './types.js';
 
 // --- contexts and JSON-LD
 export { createDocumentLoader, bundledContexts } from './contexts/document-loader.js';

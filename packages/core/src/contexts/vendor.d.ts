@@ -20,3 +20,9 @@ declare module '@digitalbazaar/multikey-context' {
 declare module '@digitalbazaar/vc-bitstring-status-list-context' {
   export const contexts: Map<string, import('../types.js').JsonObject>;
 }
+declare module '@digitalbazaar/vc-status-list-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}
+declare module '@digitalbazaar/security-context' {
+  export const contexts: Map<string, import('../types.js').JsonObject>;
+}

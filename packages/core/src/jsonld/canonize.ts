@@ -8,12 +8,15 @@ import type { DocumentLoader, JsonObject } from '../types.js';
  */
 export async function canonize(document: JsonObject, documentLoader: DocumentLoader): Promise<string> {
   try {
-    return (await jsonld.canonize(document as never, {
-      algorithm: 'RDFC-1.0',
-      format: 'application/n-quads',
-      documentLoader: documentLoader as never,
-      safe: true,
-    } as never)) as unknown as string;
+    return (await jsonld.canonize(
+      document as never,
+      {
+        algorithm: 'RDFC-1.0',
+        format: 'application/n-quads',
+        documentLoader: documentLoader as never,
+        safe: true,
+      } as never,
+    )) as unknown as string;
   } catch (e) {
     throw toSkillproofError(e);
   }
@@ -29,7 +32,11 @@ export function toSkillproofError(e: unknown): SkillproofError {
     const c = cur as { cause?: unknown; details?: { cause?: unknown } };
     cur = c.details?.cause ?? c.cause;
   }
-  const err = e as { name?: string; message?: string; details?: { event?: { code?: string; details?: { property?: string } } } };
+  const err = e as {
+    name?: string;
+    message?: string;
+    details?: { event?: { code?: string; details?: { property?: string } } };
+  };
   const event = err.details?.event;
   if (err.name === 'jsonld.ValidationError' && event) {
     const property = event.details?.property;
@@ -41,5 +48,7 @@ export function toSkillproofError(e: unknown): SkillproofError {
       { details: { event: event.code, property }, cause: e },
     );
   }
-  return new SkillproofError('ERR_JSONLD_INVALID', `JSON-LD processing failed: ${err.message ?? String(e)}`, { cause: e });
+  return new SkillproofError('ERR_JSONLD_INVALID', `JSON-LD processing failed: ${err.message ?? String(e)}`, {
+    cause: e,
+  });
 }

@@ -150,7 +150,8 @@ export function importEd25519Key(json: unknown): Ed25519Key {
     }
     publicKey = declared;
   }
-  if (!publicKey) throw new SkillproofError('ERR_KEY_INVALID', 'The key has neither publicKeyMultibase nor a secret key.');
+  if (!publicKey)
+    throw new SkillproofError('ERR_KEY_INVALID', 'The key has neither publicKeyMultibase nor a secret key.');
   return build(seed, publicKey, str('controller'), str('id'));
 }
 

@@ -4,7 +4,8 @@ import { decodeEd25519PublicKey, importEd25519Key } from './multikey.js';
 import type { Ed25519Key } from './multikey.js';
 
 /** A verification relationship of a DID document (DID Core §5.3). */
-export type ProofPurpose = 'assertionMethod' | 'authentication' | 'capabilityInvocation' | 'capabilityDelegation' | 'keyAgreement';
+export type ProofPurpose =
+  'assertionMethod' | 'authentication' | 'capabilityInvocation' | 'capabilityDelegation' | 'keyAgreement';
 
 /**
  * A public key found for a verification method id, with what is known about it: who controls it, what the controller
@@ -52,7 +53,13 @@ export interface KeyResolverOptions {
   clock?: Clock;
 }
 
-const PURPOSES: ProofPurpose[] = ['assertionMethod', 'authentication', 'capabilityInvocation', 'capabilityDelegation', 'keyAgreement'];
+const PURPOSES: ProofPurpose[] = [
+  'assertionMethod',
+  'authentication',
+  'capabilityInvocation',
+  'capabilityDelegation',
+  'keyAgreement',
+];
 
 /** Transforms a did:web DID into the URL of its DID document (did:web method §3.2.1). */
 export function didWebUrl(did: string): string {
@@ -114,7 +121,13 @@ export function keyFromControllerDocument(document: JsonObject, verificationMeth
   const purposes: ProofPurpose[] = [];
   let method: JsonObject | undefined;
   for (const m of methods) {
-    if (m && typeof m === 'object' && !Array.isArray(m) && typeof m.id === 'string' && absolute(m.id, docId) === verificationMethod) {
+    if (
+      m &&
+      typeof m === 'object' &&
+      !Array.isArray(m) &&
+      typeof m.id === 'string' &&
+      absolute(m.id, docId) === verificationMethod
+    ) {
       method = m;
     }
   }
@@ -123,15 +136,23 @@ export function keyFromControllerDocument(document: JsonObject, verificationMeth
     if (!Array.isArray(list)) continue;
     for (const entry of list) {
       if (typeof entry === 'string' && absolute(entry, docId) === verificationMethod) purposes.push(purpose);
-      else if (entry && typeof entry === 'object' && !Array.isArray(entry) && typeof entry.id === 'string' &&
-        absolute(entry.id, docId) === verificationMethod) {
+      else if (
+        entry &&
+        typeof entry === 'object' &&
+        !Array.isArray(entry) &&
+        typeof entry.id === 'string' &&
+        absolute(entry.id, docId) === verificationMethod
+      ) {
         purposes.push(purpose);
         method ??= entry;
       }
     }
   }
   if (!method) {
-    throw new SkillproofError('ERR_KEY_NOT_FOUND', `The controller document ${docId} has no verification method ${verificationMethod}.`);
+    throw new SkillproofError(
+      'ERR_KEY_NOT_FOUND',
+      `The controller document ${docId} has no verification method ${verificationMethod}.`,
+    );
   }
   const controller = typeof method.controller === 'string' ? method.controller : docId;
   const resolved: ResolvedKey = { id: verificationMethod, controller, purposes, confirmed: true };
@@ -142,11 +163,18 @@ export function keyFromControllerDocument(document: JsonObject, verificationMeth
   if (expires) resolved.expires = expires;
   if (revoked) resolved.revoked = revoked;
   if (typeof method.publicKeyMultibase === 'string') {
-    resolved.ed25519 = importEd25519Key({ id: verificationMethod, controller, publicKeyMultibase: method.publicKeyMultibase });
+    resolved.ed25519 = importEd25519Key({
+      id: verificationMethod,
+      controller,
+      publicKeyMultibase: method.publicKeyMultibase,
+    });
   } else if (method.publicKeyJwk && typeof method.publicKeyJwk === 'object' && !Array.isArray(method.publicKeyJwk)) {
     resolved.publicKeyJwk = method.publicKeyJwk as JsonWebKey;
   } else {
-    throw new SkillproofError('ERR_KEY_INVALID', `Verification method ${verificationMethod} has no supported public key.`);
+    throw new SkillproofError(
+      'ERR_KEY_INVALID',
+      `Verification method ${verificationMethod} has no supported public key.`,
+    );
   }
   return resolved;
 }
@@ -181,7 +209,9 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
       text = typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body);
     } catch (cause) {
       const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-      throw new SkillproofError(timedOut ? 'ERR_FETCH_TIMEOUT' : 'ERR_FETCH_FAILED', `Could not fetch ${url}.`, { cause });
+      throw new SkillproofError(timedOut ? 'ERR_FETCH_TIMEOUT' : 'ERR_FETCH_FAILED', `Could not fetch ${url}.`, {
+        cause,
+      });
     }
     let json: unknown;
     try {
@@ -210,7 +240,10 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
       throw new SkillproofError('ERR_DID_INVALID', `${JSON.stringify(id)} is neither a DID nor an HTTPS URL.`);
     }
     if (document.id !== id) {
-      throw new SkillproofError('ERR_DID_RESOLUTION', `The document fetched for ${id} names itself ${String(document.id)}.`);
+      throw new SkillproofError(
+        'ERR_DID_RESOLUTION',
+        `The document fetched for ${id} names itself ${String(document.id)}.`,
+      );
     }
     return document;
   }
@@ -229,7 +262,11 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
   return {
     resolveController,
     async resolve(verificationMethod) {
-      if (typeof verificationMethod !== 'string' || verificationMethod.length === 0 || verificationMethod.length > 2048) {
+      if (
+        typeof verificationMethod !== 'string' ||
+        verificationMethod.length === 0 ||
+        verificationMethod.length > 2048
+      ) {
         throw new SkillproofError('ERR_KEY_INVALID', 'A verification method id must be a non-empty string.');
       }
       const hash = verificationMethod.indexOf('#');
@@ -241,11 +278,19 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
           return keyFromControllerDocument(await resolveController(controllerId), verificationMethod);
         } catch (e) {
           // The 1EdTech examples name the key in the fragment: use it, but the binding to the issuer stays unknown.
-          if (!(e instanceof SkillproofError) || !['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_DID_RESOLUTION'].includes(e.code)) throw e;
+          if (
+            !(e instanceof SkillproofError) ||
+            !['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_DID_RESOLUTION'].includes(e.code)
+          )
+            throw e;
           return {
             id: verificationMethod,
             controller: controllerId,
-            ed25519: importEd25519Key({ id: verificationMethod, controller: controllerId, publicKeyMultibase: fragment }),
+            ed25519: importEd25519Key({
+              id: verificationMethod,
+              controller: controllerId,
+              publicKeyMultibase: fragment,
+            }),
             purposes: [],
             confirmed: false,
           };

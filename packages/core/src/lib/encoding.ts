@@ -33,7 +33,8 @@ export function base58btcDecode(text: string): Uint8Array {
   for (let i = zeros; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const value = c < 128 ? B58_MAP[c]! : -1;
-    if (value < 0) throw new SkillproofError('ERR_INPUT_INVALID', `Invalid base58btc character ${JSON.stringify(text[i])}.`);
+    if (value < 0)
+      throw new SkillproofError('ERR_INPUT_INVALID', `Invalid base58btc character ${JSON.stringify(text[i])}.`);
     let carry = value;
     for (let j = 0; j < bytes.length; j++) {
       carry += bytes[j]! * 58;

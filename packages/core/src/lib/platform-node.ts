@@ -1,8 +1,17 @@
-import { createHash, createPrivateKey, createPublicKey, randomBytes as nodeRandomBytes, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes as nodeRandomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { Platform } from './platform.js';
 
 // RFC 8410 DER prefixes: PKCS#8 OneAsymmetricKey and SubjectPublicKeyInfo for Ed25519 (OID 1.3.101.112).
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
 function concat(a: Uint8Array, b: Uint8Array): Buffer {
