@@ -1,0 +1,57 @@
+import { SkillproofError } from '../errors.js';
+import type { JsonObject } from '../types.js';
+
+export interface InputLimits {
+  /** Largest input accepted, in bytes (UTF-8). Default 10 MiB. */
+  maxBytes?: number;
+  /** Deepest nesting of objects and arrays accepted. Default 64: far beyond any credential, far below the stack. */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+
+/** Measures nesting depth iteratively, so hostile input cannot overflow the stack here or in jsonld.js later. */
+export function assertDepth(value: unknown, maxDepth: number): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  let visited = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) {
+      throw new SkillproofError('ERR_INPUT_TOO_DEEP', `The input nests deeper than ${maxDepth} levels.`);
+    }
+    if (++visited > 5_000_000) throw new SkillproofError('ERR_INPUT_TOO_LARGE', 'The input has too many values.');
+    const children = Array.isArray(node) ? node : Object.values(node as Record<string, unknown>);
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+}
+
+/** Parses JSON text into an object within the limits, or throws a coded error. */
+export function parseJsonObject(text: string, limits: InputLimits = {}): JsonObject {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  // A UTF-16 length over the byte limit is over it in UTF-8 too; the exact count is only needed near the bound.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes)) {
+    throw new SkillproofError('ERR_INPUT_TOO_LARGE', `The input is larger than ${maxBytes} bytes.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new SkillproofError('ERR_JSON_PARSE', `The input is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'A credential must be a JSON object.');
+  }
+  assertDepth(value, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return value as JsonObject;
+}
+
+/** Validates an already-parsed value as a credential-shaped JSON object within the limits. */
+export function assertJsonObject(value: unknown, limits: InputLimits = {}): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'A credential must be a JSON object.');
+  }
+  assertDepth(value, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return value as JsonObject;
+}

@@ -1,0 +1,151 @@
+import { createDocumentLoader } from '../contexts/document-loader.js';
+import { SkillproofError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { createKeyResolver } from '../keys/resolve-key.js';
+import type { KeyResolver } from '../keys/resolve-key.js';
+import { assertJsonObject, DEFAULT_MAX_BYTES, parseJsonObject } from '../lib/json-input.js';
+import type { InputLimits } from '../lib/json-input.js';
+import { defaultDocumentLoader } from '../proofs/sign-credential.js';
+import type { Clock, DocumentLoader, Fetcher, JsonObject } from '../types.js';
+import { check, isVerified } from './checks.js';
+import type { CredentialFormat, VerificationCheck, VerificationResult } from './checks.js';
+import { checkDataIntegrityProofs, checkIssuerBinding } from './data-integrity-checks.js';
+import { checkValidity } from './validity.js';
+
+export interface VerifyCredentialOptions extends InputLimits {
+  /** Network access for did:web, HTTPS keys, status lists and unknown contexts. Without it, verification is offline. */
+  fetcher?: Fetcher;
+  /** Default: the bundled contexts (plus the fetcher, when given). */
+  documentLoader?: DocumentLoader;
+  /** Default: did:key offline, did:web and HTTPS through the fetcher. */
+  resolver?: KeyResolver;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Allowed clock difference for validFrom / validUntil, in seconds. Default 60; at most one day. */
+  clockSkewSeconds?: number;
+  /** Check `credentialStatus` (default true). */
+  checkStatus?: boolean;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+interface ParsedInput {
+  format: CredentialFormat;
+  credential?: JsonObject;
+  jwt?: string;
+}
+
+/** Decides what the input is: a credential object, JSON text, a compact JWT, or a baked PNG/SVG. */
+async function parseInput(input: unknown, limits: InputLimits): Promise<ParsedInput> {
+  if (input instanceof Uint8Array) {
+    if (input.length > (limits.maxBytes ?? DEFAULT_MAX_BYTES)) {
+      throw new SkillproofError(
+        'ERR_INPUT_TOO_LARGE',
+        `The input is larger than ${limits.maxBytes ?? DEFAULT_MAX_BYTES} bytes.`,
+      );
+    }
+    const image = await unbakeIfImage(input, limits);
+    if (image) return { ...(await parseText(image.text, limits)), format: image.format };
+    return parseText(new TextDecoder('utf-8', { fatal: false }).decode(input), limits);
+  }
+  if (typeof input === 'string') return parseText(input, limits);
+  return { format: 'json', credential: assertJsonObject(input, limits) };
+}
+
+async function parseText(text: string, limits: InputLimits): Promise<ParsedInput> {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed.startsWith('{')) return { format: 'json', credential: parseJsonObject(trimmed, limits) };
+  if (JWT_SHAPE.test(trimmed)) {
+    if (trimmed.length > (limits.maxBytes ?? DEFAULT_MAX_BYTES)) {
+      throw new SkillproofError('ERR_INPUT_TOO_LARGE', 'The JWT is too large.');
+    }
+    return { format: 'jwt', jwt: trimmed };
+  }
+  throw new SkillproofError(
+    'ERR_FORMAT_UNKNOWN',
+    'The input is neither a JSON credential, a JWT, nor a baked PNG or SVG image.',
+  );
+}
+
+async function unbakeIfImage(
+  _bytes: Uint8Array,
+  _limits: InputLimits,
+): Promise<{ format: 'png' | 'svg'; text: string } | undefined> {
+  return undefined;
+}
+
+/**
+ * Verifies a credential: a JSON object or text, a compact JWS/JWT, or a baked PNG/SVG image (bytes). Returns a report
+ * whose checks say what was found: `format`, `schema`, `proof` (one per proof), `issuer`, `validity`, `status`. Only
+ * misuse (wrong argument types) throws; every problem with the credential itself is a check with a code.
+ *
+ * @example
+ * ```ts
+ * const { verified, checks } = await verifyCredential(await readFile('badge.png'), { fetcher });
+ * for (const c of checks) console.log(c.id, c.status, c.code ?? '', c.message);
+ * ```
+ */
+export async function verifyCredential(
+  input: JsonObject | string | Uint8Array,
+  options: VerifyCredentialOptions = {},
+): Promise<VerificationResult> {
+  if (input === null || (typeof input !== 'string' && typeof input !== 'object')) {
+    throw new TypeError('verifyCredential takes a JSON object, a string or a Uint8Array.');
+  }
+  const clock = options.clock ?? (() => new Date());
+  const skew = Math.min(Math.max(options.clockSkewSeconds ?? 60, 0), 86_400);
+  const documentLoader =
+    options.documentLoader ??
+    (options.fetcher ? createDocumentLoader({ fetcher: options.fetcher }) : defaultDocumentLoader());
+  const resolver =
+    options.resolver ?? createKeyResolver({ ...(options.fetcher && { fetcher: options.fetcher }), clock });
+
+  let parsed: ParsedInput;
+  try {
+    parsed = await parseInput(input, options);
+  } catch (e) {
+    if (!(e instanceof SkillproofError)) throw e;
+    return { verified: false, checks: [check('format', 'failed', e.message, e.code)] };
+  }
+  const checks: VerificationCheck[] = [];
+  let credential = parsed.credential;
+  if (parsed.jwt !== undefined) {
+    return {
+      verified: false,
+      format: parsed.format,
+      checks: [check('format', 'failed', 'JWT credentials are not supported yet.', 'ERR_FORMAT_UNKNOWN')],
+    };
+  }
+  credential = credential!;
+  checks.push(
+    check(
+      'format',
+      'passed',
+      `A JSON credential${parsed.format === 'json' ? '' : ` baked in a ${parsed.format.toUpperCase()} image`}.`,
+    ),
+  );
+  checks.push(checkSchema(credential));
+  const outcomes = await checkDataIntegrityProofs(credential, resolver, documentLoader);
+  checks.push(...outcomes.map((o) => o.check));
+  checks.push(checkIssuerBinding(credential, outcomes));
+  checks.push(checkValidity(credential, clock(), skew));
+  checks.push(await checkStatus(credential, options));
+  return { verified: isVerified(checks), credential, format: parsed.format, checks };
+}
+
+function checkSchema(credential: JsonObject): VerificationCheck {
+  const type = credential.type;
+  const types = Array.isArray(type) ? type : [type];
+  if (!types.includes('VerifiableCredential')) {
+    return check('schema', 'failed', 'The type does not include VerifiableCredential.', 'ERR_SCHEMA_INVALID');
+  }
+  return check('schema', 'passed', 'The credential has the structure its types require.');
+}
+
+async function checkStatus(credential: JsonObject, options: VerifyCredentialOptions): Promise<VerificationCheck> {
+  if (options.checkStatus === false) return check('status', 'skipped', 'Status checking was turned off.');
+  if (credential.credentialStatus === undefined)
+    return check('status', 'skipped', 'The credential has no status entry.');
+  const code: ErrorCode = 'ERR_STATUS_UNAVAILABLE';
+  return check('status', 'unknown', 'The status list could not be checked.', code);
+}
