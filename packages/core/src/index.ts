@@ -32,6 +32,13 @@ export type { Ed25519Key, Ed25519Multikey } from './keys/multikey.js';
 export { createKeyResolver, didKeyDocument, didWebUrl, keyFromControllerDocument } from './keys/resolve-key.js';
 export type { KeyResolver, KeyResolverOptions, ResolvedKey, ProofPurpose } from './keys/resolve-key.js';
 
+// --- Data Integrity proofs and verification
+export { signCredential } from './proofs/sign-credential.js';
+export type { SignCredentialOptions } from './proofs/sign-credential.js';
+export { verifyCredential } from './verify/verify-credential.js';
+export type { VerifyCredentialOptions } from './verify/verify-credential.js';
+export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, VerificationResult } from './verify/checks.js';
+
 // --- credential model (helper: model)
 
 // --- status lists (helper: status)
