@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/consistent-type-imports -- a top-level import would turn these ambient declarations into augmentations, which untyped modules cannot have. */
 // The context packages ship no type declarations; each exports a Map from context URL to the context document.
 declare module '@digitalbazaar/credentials-context' {
   export const contexts: Map<string, import('../types.js').JsonObject>;
