@@ -136,6 +136,12 @@ export async function verifyCredential(
 function checkSchema(credential: JsonObject): VerificationCheck {
   const type = credential.type;
   const types = Array.isArray(type) ? type : [type];
+  const context = credential['@context'];
+  const first = Array.isArray(context) ? context[0] : context;
+  if (first !== 'https://www.w3.org/ns/credentials/v2' && first !== 'https://www.w3.org/2018/credentials/v1') {
+    // VC 2.0 §4.3: @context is an ordered set whose first item is the VC 2.0 context (VC 1.1 likewise for its own).
+    return check('schema', 'failed', 'The first @context must be the W3C credentials context.', 'ERR_SCHEMA_INVALID');
+  }
   if (!types.includes('VerifiableCredential')) {
     return check('schema', 'failed', 'The type does not include VerifiableCredential.', 'ERR_SCHEMA_INVALID');
   }

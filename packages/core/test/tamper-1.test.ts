@@ -1,0 +1,3 @@
+import { tamperSuite } from './helpers/tamper-suite.js';
+
+tamperSuite(1, 2500);
