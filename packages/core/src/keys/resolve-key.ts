@@ -87,7 +87,13 @@ export function didKeyDocument(did: string): JsonObject {
   if (!fingerprint.startsWith('z6Mk')) {
     throw new SkillproofError('ERR_DID_UNSUPPORTED', `did:key ${fingerprint.slice(0, 8)}… is not an Ed25519 key.`);
   }
-  decodeEd25519PublicKey(fingerprint);
+  try {
+    decodeEd25519PublicKey(fingerprint);
+  } catch (cause) {
+    throw new SkillproofError('ERR_DID_INVALID', `${JSON.stringify(did)} does not hold a valid Ed25519 key.`, {
+      cause,
+    });
+  }
   const id = `${did}#${fingerprint}`;
   return {
     '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
