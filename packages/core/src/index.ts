@@ -42,6 +42,31 @@ export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, Verific
 // --- credential model (helper: model)
 
 // --- status lists (helper: status)
+export {
+  createStatusList,
+  decodeStatusList,
+  STATUS_LIST_MIN_ENTRIES,
+  STATUS_LIST_MAX_BYTES,
+} from './status/status-list.js';
+export type { StatusList, CreateStatusListOptions, DecodeStatusListOptions } from './status/status-list.js';
+export { createStatusListIndexAllocator } from './status/index-allocator.js';
+export type { StatusListIndexAllocator, StatusListIndexAllocatorOptions } from './status/index-allocator.js';
+export { createStatusListCredential, createStatusListEntry } from './status/status-list-credential.js';
+export type {
+  StatusPurpose,
+  StatusMessage,
+  BitstringStatusListEntry,
+  BitstringStatusListCredential,
+  CreateStatusListCredentialInput,
+  CreateStatusListEntryInput,
+} from './status/status-list-credential.js';
+export { checkCredentialStatus } from './status/check-credential-status.js';
+export type {
+  CheckCredentialStatusOptions,
+  StatusCheckReport,
+  StatusEntryReport,
+  StatusListVerification,
+} from './status/check-credential-status.js';
 
 // --- baked images (helper: baking)
 
