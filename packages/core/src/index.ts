@@ -18,6 +18,8 @@ export type {
 export { createDocumentLoader, bundledContexts } from './contexts/document-loader.js';
 export type { DocumentLoaderOptions } from './contexts/document-loader.js';
 export { canonize } from './jsonld/canonize.js';
+export { checkTerms } from './jsonld/check-terms.js';
+export type { CheckTermsOptions } from './jsonld/check-terms.js';
 
 // --- keys and DIDs
 export {

@@ -27,3 +27,9 @@ declare module '@digitalbazaar/vc-status-list-context' {
 declare module '@digitalbazaar/security-context' {
   export const contexts: Map<string, import('../types.js').JsonObject>;
 }
+// jsonld.js's context resolver (internal, no types): one instance shares resolved contexts across conversions.
+declare module 'jsonld/lib/ContextResolver.js' {
+  export default class ContextResolver {
+    constructor(options: { sharedCache: { get(key: string): unknown; set(key: string, value: unknown): unknown } });
+  }
+}

@@ -22,6 +22,25 @@ export async function canonize(document: JsonObject, documentLoader: DocumentLoa
   }
 }
 
+/**
+ * The safe-mode warnings of jsonld.js 9 that mean "the contexts do not define this" (a term, a class, or a relative
+ * IRI that nothing resolves): `ERR_TERM_UNDEFINED`. The other safe-mode warnings (empty objects, invalid language tags,
+ * `@direction` without `rdfDirection`, …) are `ERR_JSONLD_INVALID`.
+ */
+export const TERM_EVENT_CODES: ReadonlySet<string> = new Set([
+  'invalid property',
+  'relative @type reference',
+  'relative @id reference',
+  'relative @vocab reference',
+  'reserved term',
+  'reserved @id value',
+  'blank node predicate',
+  'relative graph reference',
+  'relative object reference',
+  'relative predicate reference',
+  'relative subject reference',
+]);
+
 /** Maps a jsonld.js error (which may wrap ours from the document loader) onto a coded error. */
 export function toSkillproofError(e: unknown): SkillproofError {
   const seen = new Set<unknown>();
@@ -38,6 +57,12 @@ export function toSkillproofError(e: unknown): SkillproofError {
     details?: { event?: { code?: string; details?: { property?: string } } };
   };
   const event = err.details?.event;
+  if (err.name === 'jsonld.ValidationError' && event && !TERM_EVENT_CODES.has(event.code ?? '')) {
+    return new SkillproofError('ERR_JSONLD_INVALID', `The document is not safe JSON-LD (${event.code}).`, {
+      details: { event: event.code },
+      cause: e,
+    });
+  }
   if (err.name === 'jsonld.ValidationError' && event) {
     const property = event.details?.property;
     return new SkillproofError(
