@@ -73,3 +73,9 @@ export type {
 // --- baked images (helper: baking)
 
 // --- JWT (helper: jwt)
+export { generateRsaKey, importRsaKey, exportRsaKey, isRsaKey } from './jwt/rsa-key.js';
+export type { RsaKey, RsaVerificationMethod, SigningKey } from './jwt/rsa-key.js';
+export { signCredentialJwt } from './jwt/sign-credential-jwt.js';
+export type { CredentialJwtForm, JwtSigningAlgorithm, SignCredentialJwtOptions } from './jwt/sign-credential-jwt.js';
+export { verifyCredentialJwt } from './jwt/verify-credential-jwt.js';
+export type { CredentialJwtVerification, JwtCheck, VerifyCredentialJwtOptions } from './jwt/verify-credential-jwt.js';
