@@ -116,6 +116,13 @@ describe('checkTerms', () => {
     expect((e as SkillproofError).code).toBe('ERR_TERM_UNDEFINED');
   });
 
+  it('calls other unsafe JSON-LD ERR_JSONLD_INVALID, in checkTerms and in canonize alike', async () => {
+    const doc = { ...obExample(), description: { '@value': 'x', '@language': 'not a tag!' } };
+    expect((await termError(doc)).code).toBe('ERR_JSONLD_INVALID');
+    const e: unknown = await canonize(doc, loader).catch((err: unknown) => err);
+    expect((e as SkillproofError).code).toBe('ERR_JSONLD_INVALID');
+  });
+
   it('keeps context errors as they are', async () => {
     const doc = { ...obExample(), '@context': ['https://www.w3.org/ns/credentials/v2', 'https://nowhere.example/ctx'] };
     const e = await termError(doc);

@@ -5,6 +5,13 @@ import type { DocumentLoader, JsonObject } from '../types.js';
 /**
  * RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode: a term the contexts do not define, or a relative
  * IRI that cannot be resolved, is an error (`ERR_TERM_UNDEFINED`), as every conformant Data Integrity verifier treats it.
+ * Loader errors keep their codes (`ERR_CONTEXT_UNKNOWN` with `details.url`, …). Blank-node work is bounded by
+ * rdf-canonize's default `maxWorkFactor` (1), so a poison graph fails (`ERR_JSONLD_INVALID`) instead of hanging.
+ *
+ * @example
+ * ```ts
+ * const nquads = await canonize(credentialWithoutProof, createDocumentLoader());
+ * ```
  */
 export async function canonize(document: JsonObject, documentLoader: DocumentLoader): Promise<string> {
   try {
