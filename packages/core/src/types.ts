@@ -4,7 +4,8 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /**
  * Fetches a URL and returns its body. Core never touches the network itself: a caller that wants network access
- * passes one of these (with its own allow-list, timeout and cache if it likes).
+ * passes one of these (with its own allow-list, timeout and cache if it likes). On an HTTP error it throws an error
+ * with a numeric `status` property, so that "not found" (a finding) can be told from "unreachable" (unknown).
  */
 export type Fetcher = (url: string, init: { accept: string; signal: AbortSignal }) => Promise<FetchedDocument>;
 

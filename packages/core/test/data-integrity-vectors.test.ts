@@ -136,3 +136,19 @@ describe('1EdTech Open Badges 3.0 and CLR 2.0 signed examples', () => {
     });
   }
 });
+
+describe('signing refuses terms the contexts do not define', () => {
+  it('names the JSON path of the undefined term, and signs nothing', async () => {
+    const unsigned = vectorJson(OB + 'extracted-from-html/linked-data-proof-ob.credential.json');
+    delete unsigned.proof;
+    (unsigned.credentialSubject as JsonObject).achievement = {
+      ...((unsigned.credentialSubject as JsonObject).achievement as JsonObject),
+      skillLevel: 'expert',
+    };
+    const key = importEd25519Key(vectorJson(W3C + 'keyPair.json'));
+    await expect(signCredential(unsigned, { key, documentLoader })).rejects.toMatchObject({
+      code: 'ERR_TERM_UNDEFINED',
+      path: '$.credentialSubject.achievement.skillLevel',
+    });
+  });
+});

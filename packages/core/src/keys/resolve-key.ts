@@ -215,6 +215,11 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
       text = typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body);
     } catch (cause) {
       const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      const status = (cause as { status?: unknown } | null)?.status;
+      if (status === 404 || status === 410) {
+        // The controller's server answered: the document does not exist. That is a finding, not an outage.
+        throw new SkillproofError('ERR_DID_RESOLUTION', `${url} does not exist (HTTP ${status}).`, { cause });
+      }
       throw new SkillproofError(timedOut ? 'ERR_FETCH_TIMEOUT' : 'ERR_FETCH_FAILED', `Could not fetch ${url}.`, {
         cause,
       });

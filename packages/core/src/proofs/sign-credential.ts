@@ -1,5 +1,6 @@
 import { createDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
+import { checkTerms } from '../jsonld/check-terms.js';
 import { assertJsonObject } from '../lib/json-input.js';
 import type { Ed25519Key } from '../keys/multikey.js';
 import type { Clock, DocumentLoader, JsonObject } from '../types.js';
@@ -72,7 +73,11 @@ async function locateUndefinedTerm(
   document: JsonObject,
   documentLoader: DocumentLoader,
 ): Promise<SkillproofError> {
-  void document;
-  void documentLoader;
+  try {
+    const { proof: _proof, ...unsecured } = document;
+    await checkTerms(unsecured, documentLoader);
+  } catch (e) {
+    if (e instanceof SkillproofError) return e;
+  }
   return error;
 }

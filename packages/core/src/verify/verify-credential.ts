@@ -1,12 +1,13 @@
 import { createDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
 import { createKeyResolver } from '../keys/resolve-key.js';
 import type { KeyResolver } from '../keys/resolve-key.js';
 import { assertJsonObject, DEFAULT_MAX_BYTES, parseJsonObject } from '../lib/json-input.js';
 import type { InputLimits } from '../lib/json-input.js';
 import { defaultDocumentLoader } from '../proofs/sign-credential.js';
-import type { Clock, DocumentLoader, Fetcher, JsonObject } from '../types.js';
+import { verifyCredentialJwt } from '../jwt/verify-credential-jwt.js';
+import { checkCredentialStatus } from '../status/check-credential-status.js';
+import type { Clock, DocumentLoader, Fetcher, JsonObject, JsonValue } from '../types.js';
 import { check, isVerified } from './checks.js';
 import type { CredentialFormat, VerificationCheck, VerificationResult } from './checks.js';
 import { checkDataIntegrityProofs, checkIssuerBinding } from './data-integrity-checks.js';
@@ -108,28 +109,41 @@ export async function verifyCredential(
     return { verified: false, checks: [check('format', 'failed', e.message, e.code)] };
   }
   const checks: VerificationCheck[] = [];
-  let credential = parsed.credential;
+  let credential: JsonObject;
   if (parsed.jwt !== undefined) {
-    return {
-      verified: false,
-      format: parsed.format,
-      checks: [check('format', 'failed', 'JWT credentials are not supported yet.', 'ERR_FORMAT_UNKNOWN')],
-    };
+    const jwt = await verifyCredentialJwt(parsed.jwt, {
+      resolver,
+      clock,
+      ...(options.maxBytes && { maxBytes: options.maxBytes }),
+    });
+    const [format, ...rest] = jwt.checks;
+    if (!jwt.credential) return { verified: false, format: parsed.format, checks: jwt.checks };
+    credential = jwt.credential;
+    // OB 3.0 §8.2.5: `exp` is the end of validity when the credential itself states none.
+    const exp = jwt.claims?.exp;
+    const dated =
+      typeof exp === 'number' && credential.validUntil === undefined && credential.expirationDate === undefined
+        ? { ...credential, validUntil: new Date(exp * 1000).toISOString() }
+        : credential;
+    checks.push(format!, checkSchema(credential), ...rest, checkValidity(dated, clock(), skew));
+  } else {
+    credential = parsed.credential!;
+    checks.push(
+      check(
+        'format',
+        'passed',
+        `A JSON credential${parsed.format === 'json' ? '' : ` baked in a ${parsed.format.toUpperCase()} image`}.`,
+      ),
+      checkSchema(credential),
+    );
+    const outcomes = await checkDataIntegrityProofs(credential, resolver, documentLoader);
+    checks.push(
+      ...outcomes.map((o) => o.check),
+      checkIssuerBinding(credential, outcomes),
+      checkValidity(credential, clock(), skew),
+    );
   }
-  credential = credential!;
-  checks.push(
-    check(
-      'format',
-      'passed',
-      `A JSON credential${parsed.format === 'json' ? '' : ` baked in a ${parsed.format.toUpperCase()} image`}.`,
-    ),
-  );
-  checks.push(checkSchema(credential));
-  const outcomes = await checkDataIntegrityProofs(credential, resolver, documentLoader);
-  checks.push(...outcomes.map((o) => o.check));
-  checks.push(checkIssuerBinding(credential, outcomes));
-  checks.push(checkValidity(credential, clock(), skew));
-  checks.push(await checkStatus(credential, options));
+  checks.push(await checkStatus(credential, options, { documentLoader, resolver, clock }));
   return { verified: isVerified(checks), credential, format: parsed.format, checks };
 }
 
@@ -148,10 +162,43 @@ function checkSchema(credential: JsonObject): VerificationCheck {
   return check('schema', 'passed', 'The credential has the structure its types require.');
 }
 
-async function checkStatus(credential: JsonObject, options: VerifyCredentialOptions): Promise<VerificationCheck> {
+async function checkStatus(
+  credential: JsonObject,
+  options: VerifyCredentialOptions,
+  context: { documentLoader: DocumentLoader; resolver: KeyResolver; clock: Clock },
+): Promise<VerificationCheck> {
   if (options.checkStatus === false) return check('status', 'skipped', 'Status checking was turned off.');
-  if (credential.credentialStatus === undefined)
-    return check('status', 'skipped', 'The credential has no status entry.');
-  const code: ErrorCode = 'ERR_STATUS_UNAVAILABLE';
-  return check('status', 'unknown', 'The status list could not be checked.', code);
+  const report = await checkCredentialStatus(credential, {
+    clock: context.clock,
+    // Bitstring Status List v1.0 §3.2 lets an ecosystem set its own minimum; a verifier reads any list length (the
+    // DCC publishes 100,000-entry lists). Lists Skillproof creates always hold at least 131,072 entries.
+    minimumEntries: 8,
+    loadStatusList: async (url) => {
+      const { fetcher } = options;
+      if (!fetcher) throw new SkillproofError('ERR_OFFLINE', `Fetching the status list ${url} needs the network.`);
+      const res = await fetcher(url, {
+        accept: 'application/vc+ld+json, application/ld+json, application/json',
+        signal: AbortSignal.timeout(10_000),
+      });
+      return parseJsonObject(typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body), options);
+    },
+    // The list is itself a credential: its proof, issuer key and validity are checked the same way (not its status).
+    verifyStatusListCredential: async (list) => {
+      const result = await verifyCredential(list as JsonObject, { ...options, ...context, checkStatus: false });
+      const bad = result.checks.find((c) => c.status === 'failed') ?? result.checks.find((c) => c.status === 'unknown');
+      return { verified: result.verified, ...(bad?.code && { code: bad.code }), ...(bad && { message: bad.message }) };
+    },
+  });
+  const detail: { [key: string]: JsonValue } = {
+    entries: report.entries.map((e) => {
+      const entry: { [key: string]: JsonValue } = { position: e.position, status: e.status, message: e.message };
+      if (e.statusPurpose !== undefined) entry.statusPurpose = e.statusPurpose;
+      if (e.statusListCredential !== undefined) entry.statusListCredential = e.statusListCredential;
+      if (e.statusListIndex !== undefined) entry.statusListIndex = e.statusListIndex;
+      if (e.code !== undefined) entry.code = e.code;
+      if (e.causeCode !== undefined) entry.causeCode = e.causeCode;
+      return entry;
+    }),
+  };
+  return check('status', report.status, report.message, report.code, report.entries.length > 0 ? detail : undefined);
 }
