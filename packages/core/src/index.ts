@@ -42,6 +42,111 @@ export type { VerifyCredentialOptions } from './verify/verify-credential.js';
 export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, VerificationResult } from './verify/checks.js';
 
 // --- credential model (helper: model)
+export {
+  validateCredential,
+  assertValidCredential,
+  detectCredentialKind,
+} from './model/validate-credential.js';
+export type {
+  CredentialKind,
+  CredentialValidationResult,
+  ValidCredential,
+  InvalidCredential,
+  SchemaIssue,
+  ValidateCredentialOptions,
+  ValidationLimits,
+} from './model/validate-credential.js';
+export type { SchemaIssueCode } from './model/primitives.js';
+export { hashIdentity, createIdentityObject, matchesIdentity, normalizeEmail } from './model/identity-object.js';
+export type { EmailIdentityObject } from './model/identity-object.js';
+export {
+  buildAchievement,
+  buildProfile,
+  buildAchievementCredential,
+  buildEndorsementCredential,
+  buildClrCredential,
+  OB_ACHIEVEMENT_CREDENTIAL_JSON_SCHEMA,
+  CLR_CREDENTIAL_JSON_SCHEMA,
+} from './model/build-credential.js';
+export type {
+  AchievementInput,
+  ProfileInput,
+  AchievementCredentialInput,
+  EndorsementCredentialInput,
+  ClrCredentialInput,
+  CredentialCommonInput,
+  CredentialSchemaInput,
+  SubjectInput,
+  ResultInput,
+  EvidenceInput,
+  ImageInput,
+  CriteriaInput,
+  AlignmentInput,
+  ResultDescriptionInput,
+  RubricCriterionLevelInput,
+  IdentifierEntryInput,
+  RelatedInput,
+  AddressInput,
+  GeoCoordinatesInput,
+  AssociationInput,
+} from './model/build-credential.js';
+export { modelSchemas } from './model/schemas.js';
+export type {
+  AchievementCredential,
+  AchievementCredentialV1p1,
+  AnyAchievementCredential,
+  OpenBadgeCredential,
+  EndorsementCredential,
+  EndorsementCredentialV1p1,
+  AnyEndorsementCredential,
+  ClrCredential,
+  ClrCredentialV1p1,
+  AnyClrCredential,
+  Achievement,
+  AchievementSubject,
+  Profile,
+  IdentityObject,
+  IdentifierEntry,
+  Image,
+  Criteria,
+  Alignment,
+  Result,
+  ResultDescription,
+  RubricCriterionLevel,
+  Related,
+  Evidence,
+  Address,
+  GeoCoordinates,
+  EndorsementSubject,
+  ClrSubject,
+  Association,
+  Proof,
+  CredentialSchema,
+  CredentialStatus,
+  RefreshService,
+  TermsOfUse,
+  VcVersion,
+} from './model/schemas.js';
+export {
+  VC_V2_CONTEXT,
+  VC_V1_CONTEXT,
+  OB_V3_CONTEXT,
+  CLR_V2_CONTEXT,
+  ACHIEVEMENT_TYPES,
+  ALIGNMENT_TARGET_TYPES,
+  RESULT_TYPES,
+  RESULT_STATUS_TYPES,
+  IDENTIFIER_TYPES,
+  ASSOCIATION_TYPES,
+} from './model/vocabulary.js';
+export type {
+  AchievementType,
+  AlignmentTargetType,
+  ResultType,
+  ResultStatusType,
+  IdentifierType,
+  AssociationType,
+} from './model/vocabulary.js';
 
 // --- status lists (helper: status)
 export {

@@ -1,0 +1,234 @@
+import { z } from 'zod';
+import { EXTENSION_TERM_PATTERN } from './vocabulary.js';
+
+/** The fine-grained codes a schema issue carries (the credential as a whole fails with `ERR_SCHEMA_INVALID`). */
+export type SchemaIssueCode =
+  | 'required'
+  | 'invalid_type'
+  | 'invalid_value'
+  | 'invalid_format'
+  | 'invalid_context'
+  | 'missing_class'
+  | 'missing_identifier'
+  | 'unknown_property'
+  | 'kind_unknown'
+  | 'too_small'
+  | 'too_big'
+  | 'too_deep'
+  | 'too_large'
+  | 'invalid_input';
+
+type Problem = { code: SchemaIssueCode; message: string } | null;
+
+/** Adds one issue with our own code; zod prefixes the path as the issue bubbles up. */
+export function report(
+  ctx: z.core.ParsePayload<unknown>,
+  code: SchemaIssueCode,
+  message: string,
+  path: PropertyKey[] = [],
+): void {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value, params: { code }, path });
+}
+
+/**
+ * A schema checked by a plain function. Used where zod's built-in messages or union errors would hide the precise
+ * problem (a wrong `type`, a value outside an EnumExt vocabulary). `undefined` is "required": `.optional()` stops
+ * before the check runs.
+ */
+export function checked<T>(check: (value: unknown) => Problem): z.ZodType<T> {
+  return z.any().check((ctx) => {
+    if (ctx.value === undefined) {
+      report(ctx, 'required', 'A value is required.');
+      return;
+    }
+    const problem = check(ctx.value);
+    if (problem) report(ctx, problem.code, problem.message);
+  }) as unknown as z.ZodType<T>;
+}
+
+/**
+ * Chooses the schema for a value by looking at it (single value or array; VC 2.0 or VC 1.1 credential), then reports
+ * that schema's issues with their paths intact, which `z.union` would bury under `invalid_union`.
+ */
+export function select<T>(pick: (value: unknown) => z.ZodType<T>): z.ZodType<T> {
+  return z.any().check((ctx) => {
+    if (ctx.value === undefined) {
+      report(ctx, 'required', 'A value is required.');
+      return;
+    }
+    const result = pick(ctx.value).safeParse(ctx.value);
+    if (!result.success) for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: ctx.value });
+  }) as unknown as z.ZodType<T>;
+}
+
+const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+function stringProblem(value: unknown): Problem {
+  return typeof value === 'string'
+    ? null
+    : { code: 'invalid_type', message: `Expected a string, got ${describe(value)}.` };
+}
+
+// RFC 3986 §3: scheme ":" hier-part; characters that can never appear in a URI (space, controls, <>"{}|\^`) are
+// refused. Non-ASCII letters are allowed because the OB "IRI" type (RFC 3987) and did/urn identifiers are IRIs.
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
+const hasControlCharacter = (value: string) => {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+};
+
+/** True when `value` is an absolute URI/IRI (a scheme and something after it). */
+export function isAbsoluteUri(value: string): boolean {
+  return ABSOLUTE_URI.test(value) && !hasControlCharacter(value);
+}
+
+/** OB `URI` / `URL` / `IRI` derived types: JSON-LD would resolve a relative reference against an unknown base. */
+export const uri = checked<string>((v) =>
+  typeof v !== 'string'
+    ? stringProblem(v)
+    : isAbsoluteUri(v)
+      ? null
+      : { code: 'invalid_format', message: 'Expected an absolute URI.' },
+);
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function calendarOk(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * Checks an XSD dateTime. `requireZone` is OB's `DateTimeZ` ("A DateTime with the trailing timezone specifier
+ * included") used by validFrom/validUntil/awardedDate; OB's `DateTime` (activityStartDate, proof.created) may omit it.
+ * The regex fixes the shape, the component checks refuse 2023-02-30 or 24:00 which Date.parse would roll over.
+ */
+export function isDateTime(value: string, requireZone: boolean): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, s, , zone, zh, zm] = m;
+  if (requireZone && zone === undefined) return false;
+  if (!calendarOk(Number(y), Number(mo), Number(d))) return false;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
+  if (zh !== undefined && (Number(zh) > 23 || Number(zm) > 59)) return false;
+  return Number.isFinite(Date.parse(zone === undefined ? `${value}Z` : value));
+}
+
+const dateTimeSchema = (requireZone: boolean) =>
+  checked<string>((v) =>
+    typeof v !== 'string'
+      ? stringProblem(v)
+      : isDateTime(v, requireZone)
+        ? null
+        : {
+            code: 'invalid_format',
+            message: requireZone
+              ? 'Expected an ISO 8601 date-time with a timezone, e.g. 2024-01-01T00:00:00Z.'
+              : 'Expected an ISO 8601 date-time, e.g. 2024-01-01T00:00:00.',
+          },
+  );
+
+/** OB `DateTimeZ`. */
+export const dateTimeZ = dateTimeSchema(true);
+/** OB `DateTime`. */
+export const dateTime = dateTimeSchema(false);
+
+/** OB `Date` (`dateOfBirth`): YYYY-MM-DD. */
+export const date = checked<string>((v) => {
+  if (typeof v !== 'string') return stringProblem(v);
+  const m = DATE.exec(v);
+  return m && calendarOk(Number(m[1]), Number(m[2]), Number(m[3]))
+    ? null
+    : { code: 'invalid_format', message: 'Expected a date YYYY-MM-DD.' };
+});
+
+/** OB `LanguageCode` (BCP 47), with the pattern of the OB 3.0 JSON Schema. */
+export const languageCode = checked<string>((v) =>
+  typeof v !== 'string'
+    ? stringProblem(v)
+    : /^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$/.test(v)
+      ? null
+      : { code: 'invalid_format', message: 'Expected a BCP 47 language code such as "en" or "en-US".' },
+);
+
+/** OB `CompactJws` (RFC 7515 compact serialization), with the pattern of the OB 3.0 JSON Schema. */
+export const compactJws = checked<string>((v) =>
+  typeof v !== 'string'
+    ? stringProblem(v)
+    : /^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$/.test(v)
+      ? null
+      : { code: 'invalid_format', message: 'Expected a compact JWS (header.payload.signature).' },
+);
+
+/** An EnumExt value: one of the listed terms or an `ext:` extension term. */
+export function enumExt<T extends string>(values: readonly string[], name: string): z.ZodType<T> {
+  const known = new Set(values);
+  return checked<T>((v) =>
+    typeof v !== 'string'
+      ? stringProblem(v)
+      : known.has(v) || EXTENSION_TERM_PATTERN.test(v)
+        ? null
+        : { code: 'invalid_value', message: `${JSON.stringify(v)} is not a ${name} value nor an "ext:" extension.` },
+  );
+}
+
+/** A closed Enumeration (no extension terms). */
+export function closedEnum<T extends string>(values: readonly T[], name: string): z.ZodType<T> {
+  const known = new Set<string>(values);
+  return checked<T>((v) =>
+    typeof v !== 'string'
+      ? stringProblem(v)
+      : known.has(v)
+        ? null
+        : { code: 'invalid_value', message: `${JSON.stringify(v)} is not a ${name} value.` },
+  );
+}
+
+/**
+ * `type` of cardinality 1..* and "array-compacted": a string or a non-empty array of strings that includes every
+ * one of `classes` (for `anyOf`, at least one of them).
+ */
+export function typeIncluding(classes: readonly string[], mode: 'all' | 'anyOf' = 'all'): z.ZodType<string | string[]> {
+  const label = classes.map((c) => `'${c}'`).join(mode === 'all' ? ' and ' : ' or ');
+  return checked<string | string[]>((v) => {
+    const list = typeof v === 'string' ? [v] : Array.isArray(v) ? (v as unknown[]) : null;
+    if (list === null || list.length === 0 || list.some((t) => typeof t !== 'string')) {
+      return { code: 'invalid_type', message: 'Expected a type string or a non-empty array of type strings.' };
+    }
+    const has = (c: string) => list.includes(c);
+    const ok = mode === 'all' ? classes.every(has) : classes.some(has);
+    return ok ? null : { code: 'missing_class', message: `The type must include ${label}.` };
+  });
+}
+
+/** `type` of cardinality 1 with "Constraint equals": exactly the string `cls` (Image, IdentityObject, …). */
+export function typeEquals<T extends string>(cls: T): z.ZodType<T> {
+  return checked<T>((v) =>
+    v === cls
+      ? null
+      : typeof v === 'string'
+        ? { code: 'invalid_value', message: `The type must be '${cls}'.` }
+        : { code: 'invalid_type', message: `The type must be the string '${cls}'.` },
+  );
+}
+
+/** 0..* properties that are not "array-compacted" are JSON arrays in the OB JSON Schema. */
+export function arrayOf<T>(item: z.ZodType<T>) {
+  return z.array(item);
+}
+
+/** 0..* "array-compacted" properties (proof, credentialSchema, termsOfUse): one value or an array of them. */
+export function oneOrMany<T>(item: z.ZodType<T>): z.ZodType<T | T[]> {
+  const many = z.array(item);
+  return select<T | T[]>((v) => (Array.isArray(v) ? many : item));
+}
+
+/** A property that must be a JSON string. */
+export const text = z.string();
