@@ -338,6 +338,8 @@ describe('validateCredential: the data model, property by property', () => {
     [['name'], 42, 'invalid_type'],
     [['id'], 'not a uri', 'invalid_format'],
     [['id'], 'relative/credential', 'invalid_format'],
+    [['id'], 'urn:uuid:a\u0000b', 'invalid_format'],
+    [['id'], 'https://example.edu/a b', 'invalid_format'],
     [['issuer'], 'issuers/1', 'invalid_format'],
     [['issuer'], 7, 'invalid_type'],
     [['validFrom'], '2024-01-01', 'invalid_format'],
