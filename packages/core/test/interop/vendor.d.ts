@@ -1,0 +1,37 @@
+// The Digital Bazaar reference libraries ship no type declarations. These cover only what the interop harness calls.
+declare module '@digitalbazaar/vc' {
+  export function issue(options: {
+    credential: object;
+    suite: object;
+    documentLoader: (url: string) => Promise<object>;
+    now?: string | Date;
+  }): Promise<Record<string, unknown>>;
+  export function verifyCredential(options: {
+    credential: object;
+    suite: object | object[];
+    documentLoader: (url: string) => Promise<object>;
+    now?: string | Date;
+    checkStatus?: () => Promise<{ verified: boolean }>;
+  }): Promise<{ verified: boolean; error?: unknown; results?: unknown[] }>;
+}
+declare module '@digitalbazaar/data-integrity' {
+  export class DataIntegrityProof {
+    constructor(options: { signer?: object; date?: string | Date | null; cryptosuite: object });
+  }
+}
+declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
+  export const cryptosuite: object;
+}
+declare module '@digitalbazaar/ed25519-multikey' {
+  export interface Ed25519MultikeyKeyPair {
+    id: string;
+    controller: string;
+    publicKeyMultibase: string;
+    signer(): object;
+  }
+  export function generate(options: {
+    id?: string;
+    controller?: string;
+    seed?: Uint8Array;
+  }): Promise<Ed25519MultikeyKeyPair>;
+}
