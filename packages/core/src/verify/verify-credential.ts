@@ -11,6 +11,7 @@ import type { Clock, DocumentLoader, Fetcher, JsonObject, JsonValue } from '../t
 import { check, isVerified } from './checks.js';
 import type { CredentialFormat, VerificationCheck, VerificationResult } from './checks.js';
 import { checkDataIntegrityProofs, checkIssuerBinding } from './data-integrity-checks.js';
+import { checkSchema } from './schema.js';
 import { checkValidity } from './validity.js';
 
 export interface VerifyCredentialOptions extends InputLimits {
@@ -145,21 +146,6 @@ export async function verifyCredential(
   }
   checks.push(await checkStatus(credential, options, { documentLoader, resolver, clock }));
   return { verified: isVerified(checks), credential, format: parsed.format, checks };
-}
-
-function checkSchema(credential: JsonObject): VerificationCheck {
-  const type = credential.type;
-  const types = Array.isArray(type) ? type : [type];
-  const context = credential['@context'];
-  const first = Array.isArray(context) ? context[0] : context;
-  if (first !== 'https://www.w3.org/ns/credentials/v2' && first !== 'https://www.w3.org/2018/credentials/v1') {
-    // VC 2.0 §4.3: @context is an ordered set whose first item is the VC 2.0 context (VC 1.1 likewise for its own).
-    return check('schema', 'failed', 'The first @context must be the W3C credentials context.', 'ERR_SCHEMA_INVALID');
-  }
-  if (!types.includes('VerifiableCredential')) {
-    return check('schema', 'failed', 'The type does not include VerifiableCredential.', 'ERR_SCHEMA_INVALID');
-  }
-  return check('schema', 'passed', 'The credential has the structure its types require.');
 }
 
 async function checkStatus(
