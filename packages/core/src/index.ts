@@ -176,6 +176,11 @@ export type {
 } from './status/check-credential-status.js';
 
 // --- baked images (helper: baking)
+export { bakePng, unbakePng } from './baking/png.js';
+export { bakeSvg, unbakeSvg } from './baking/svg.js';
+export { unbake } from './baking/unbake.js';
+export type { BakingOptions, BakedCredential } from './baking/options.js';
+export type { UnbakedImage } from './baking/unbake.js';
 
 // --- JWT (helper: jwt)
 export { generateRsaKey, importRsaKey, exportRsaKey, isRsaKey } from './jwt/rsa-key.js';
