@@ -1,6 +1,13 @@
 import { SkillproofError } from '../errors.js';
 
-/** Limits for baking and extracting; both bound memory and time on hostile images. */
+/**
+ * Limits for baking and extracting; both bound memory and time on hostile images.
+ *
+ * @example
+ * ```ts
+ * unbake(upload, { maxBytes: 1024 * 1024, maxCredentialBytes: 256 * 1024 });
+ * ```
+ */
 export interface BakingOptions {
   /** The largest image accepted, in bytes (UTF-8 bytes for an SVG string). Default 10 MiB. */
   maxBytes?: number;
@@ -8,7 +15,15 @@ export interface BakingOptions {
   maxCredentialBytes?: number;
 }
 
-/** What a baked image carries. */
+/**
+ * What a baked image carries.
+ *
+ * @example
+ * ```ts
+ * const { format, text }: BakedCredential = unbakePng(png);
+ * const credential = text.startsWith('{') ? JSON.parse(text) : text; // JSON, or a compact JWS / URL
+ * ```
+ */
 export interface BakedCredential {
   /**
    * `ob3`: an Open Badges 3.0 `openbadgecredential` iTXt chunk or `<openbadges:credential>` element;

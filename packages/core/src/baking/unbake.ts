@@ -3,7 +3,14 @@ import { resolveLimits, type BakedCredential, type BakingOptions } from './optio
 import { hasPngSignature, unbakePng } from './png.js';
 import { unbakeSvg } from './svg.js';
 
-/** What {@link unbake} found: the baked credential and the kind of image it came from. */
+/**
+ * What {@link unbake} found: the baked credential and the kind of image it came from.
+ *
+ * @example
+ * ```ts
+ * const found: UnbakedImage = unbake(bytes); // { image: 'svg', format: 'ob3', text: 'eyJ…' }
+ * ```
+ */
 export interface UnbakedImage extends BakedCredential {
   image: 'png' | 'svg';
 }
