@@ -42,11 +42,7 @@ export type { VerifyCredentialOptions } from './verify/verify-credential.js';
 export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, VerificationResult } from './verify/checks.js';
 
 // --- credential model (helper: model)
-export {
-  validateCredential,
-  assertValidCredential,
-  detectCredentialKind,
-} from './model/validate-credential.js';
+export { validateCredential, assertValidCredential, detectCredentialKind } from './model/validate-credential.js';
 export type {
   CredentialKind,
   CredentialValidationResult,

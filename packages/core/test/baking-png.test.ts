@@ -16,7 +16,7 @@ import {
   readChunks,
   textData,
   u32,
-} from './baking-helpers.js';
+} from './helpers/baking.js';
 
 const JWS = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 const CREDENTIAL = {

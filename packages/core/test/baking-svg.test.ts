@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { bakePng, bakeSvg, unbake, unbakeSvg, SkillproofError, type ErrorCode } from '../src/index.js';
-import { compactJws, credentialObject, makePng } from './baking-helpers.js';
+import { compactJws, credentialObject, makePng } from './helpers/baking.js';
 
 const OB3 = 'https://purl.imsglobal.org/ob/v3p0';
 const JWS = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
@@ -83,7 +83,7 @@ describe('bakeSvg', () => {
 
   it('produces XML that an independent namespace-aware parser (Python expat) reads the same way', () => {
     const python = spawnSync('python3', ['--version']);
-    if (python.status !== 0) return; // no Python here: the other tests still hold
+    if (python.status !== 0 && process.env.CI !== 'true') return; // no Python on this machine: the other tests still hold; CI has it
     const samples = fc.sample(fc.tuple(fc.constantFrom(...TEMPLATES), fc.oneof(credentialObject, compactJws)), {
       numRuns: 30,
       seed: 42,

@@ -365,7 +365,7 @@ describe('validateCredential: the data model, property by property', () => {
     [['credentialSubject', 'id'], 'learner 1', 'invalid_format'],
     [['credentialSubject', 'type'], 'Person', 'missing_class'],
     [['credentialSubject', 'creditsEarned'], '3', 'invalid_type'],
-    [['credentialSubject', 'activityStartDate'], '2023-09-01', 'invalid_format'],
+    [['credentialSubject', 'activityStartDate'], '2023-09-31', 'invalid_format'],
     [['credentialSubject', 'identifier'], { type: 'IdentityObject' }, 'invalid_type'],
     [['credentialSubject', 'identifier', 0, 'hashed'], 'true', 'invalid_type'],
     [['credentialSubject', 'identifier', 0, 'identityHash'], 'sha256$xyz', 'invalid_format'],

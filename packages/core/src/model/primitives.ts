@@ -232,3 +232,16 @@ export function oneOrMany<T>(item: z.ZodType<T>): z.ZodType<T | T[]> {
 
 /** A property that must be a JSON string. */
 export const text = z.string();
+
+/**
+ * `activityStartDate` / `activityEndDate`: the OB 3.0 data model says DateTime, but the OB 3.0.x JSON-LD contexts type
+ * them `xsd:date`, so both forms occur in conformant credentials and both are accepted.
+ */
+export const dateOrDateTime = checked<string>((v) => {
+  if (typeof v !== 'string') return stringProblem(v);
+  const m = DATE.exec(v);
+  if (m && calendarOk(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
+  return isDateTime(v, false)
+    ? null
+    : { code: 'invalid_format', message: 'Expected a date (YYYY-MM-DD) or an ISO 8601 date-time.' };
+});

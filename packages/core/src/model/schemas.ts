@@ -4,6 +4,7 @@ import {
   closedEnum,
   compactJws,
   date,
+  dateOrDateTime,
   dateTime,
   dateTimeZ,
   enumExt,
@@ -424,8 +425,8 @@ export type Achievement = z.infer<typeof achievementSchema>;
 const achievementSubjectObject = z.looseObject({
   id: opt(uri),
   type: typeIncluding(['AchievementSubject']),
-  activityEndDate: opt(dateTime),
-  activityStartDate: opt(dateTime),
+  activityEndDate: opt(dateOrDateTime),
+  activityStartDate: opt(dateOrDateTime),
   creditsEarned: opt(z.number()),
   achievement: achievementSchema,
   identifier: opt(arrayOf(identityObjectSchema)),

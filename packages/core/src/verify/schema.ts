@@ -8,7 +8,7 @@ import type { VerificationCheck } from './checks.js';
  * Findings that OB 3.0 states but that do not change what a credential means, and that credentials in the wild
  * (including the DCC Learner Credential Wallet's fixtures) commonly carry: a subject named only by `name`, an
  * `achievementType` outside the enumeration, a single object where the schema lists an array (JSON-LD reads both as
- * the same set). They are reported as warnings; a verifier that failed them would reject credentials every other
+ * the same set), an image given as its URL, a name in several languages (VC 2.0 §11.1). They are reported as warnings; a verifier that failed them would reject credentials every other
  * verifier accepts.
  */
 function isAdvisory(issue: SchemaIssue, credential: JsonObject): boolean {
@@ -16,7 +16,14 @@ function isAdvisory(issue: SchemaIssue, credential: JsonObject): boolean {
     return true;
   if (issue.code !== 'invalid_type') return false;
   const value = valueAt(credential, issue.path);
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  // VC 2.0 §11.1 language value objects where OB 3.0 expects a plain string.
+  const isValueObject = (v: JsonValue) => v !== null && typeof v === 'object' && !Array.isArray(v) && '@value' in v;
+  if (Array.isArray(value) && value.length > 0 && value.every(isValueObject)) return true;
+  // A lone object where a list is expected, or an IRI where an object with that id is expected, are the same node.
+  return (
+    (value !== null && typeof value === 'object' && !Array.isArray(value)) ||
+    (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\S+$/i.test(value))
+  );
 }
 
 /** Reads `$.a.b[0]['@context']`-style paths, as the model reports them. */
@@ -71,23 +78,38 @@ function checkVerifiableCredential(credential: JsonObject): VerificationCheck {
 export function checkSchema(credential: JsonObject): VerificationCheck {
   const base = checkVerifiableCredential(credential);
   if (base.status === 'failed') return base;
-  const result = validateCredential(credential);
-  if (result.valid)
+  // JSON-LD reads a one-element array and its element alike; OB 3.0 lists credentialSubject as one object.
+  const subject = credential.credentialSubject;
+  const unwrapped = Array.isArray(subject) && subject.length === 1;
+  const validated = unwrapped ? { ...credential, credentialSubject: subject[0]! } : credential;
+  const result = validateCredential(validated);
+  const unwrapWarning: SchemaIssue[] = unwrapped
+    ? [
+        {
+          path: '$.credentialSubject',
+          code: 'invalid_type',
+          message: 'A one-element array where Open Badges 3.0 expects an object.',
+        },
+      ]
+    : [];
+  if (result.valid && !unwrapped) {
     return check(
       'schema',
       'passed',
       `A well-formed ${result.kind} (${result.version === 'v2' ? 'VC 2.0' : 'VC 1.1'}).`,
     );
-  if (result.issues.length === 1 && result.issues[0]!.code === 'kind_unknown') return base;
-  const hard = result.issues.filter((i) => !isAdvisory(i, credential));
-  const advisory = result.issues.filter((i) => isAdvisory(i, credential));
+  }
+  const issues = [...unwrapWarning, ...(result.valid ? [] : result.issues)];
+  if (!result.valid && result.issues.length === 1 && result.issues[0]!.code === 'kind_unknown') return base;
+  const hard = issues.filter((i) => !unwrapWarning.includes(i) && !isAdvisory(i, validated));
+  const advisory = issues.filter((i) => unwrapWarning.includes(i) || isAdvisory(i, validated));
   if (hard.length > 0) {
     const first = hard[0]!;
     return check(
       'schema',
       'failed',
       `${first.message} (at ${first.path})${hard.length > 1 ? `, and ${hard.length - 1} more` : ''}.`,
-      result.code,
+      result.valid ? 'ERR_SCHEMA_INVALID' : result.code,
       {
         issues: issuesJson(hard),
         ...(advisory.length > 0 && { warnings: issuesJson(advisory) }),

@@ -5,6 +5,7 @@ import type { KeyResolver } from '../keys/resolve-key.js';
 import { assertJsonObject, DEFAULT_MAX_BYTES, parseJsonObject } from '../lib/json-input.js';
 import type { InputLimits } from '../lib/json-input.js';
 import { defaultDocumentLoader } from '../proofs/sign-credential.js';
+import { unbake } from '../baking/unbake.js';
 import { verifyCredentialJwt } from '../jwt/verify-credential-jwt.js';
 import { checkCredentialStatus } from '../status/check-credential-status.js';
 import type { Clock, DocumentLoader, Fetcher, JsonObject, JsonValue } from '../types.js';
@@ -46,7 +47,7 @@ async function parseInput(input: unknown, limits: InputLimits): Promise<ParsedIn
         `The input is larger than ${limits.maxBytes ?? DEFAULT_MAX_BYTES} bytes.`,
       );
     }
-    const image = await unbakeIfImage(input, limits);
+    const image = unbakeIfImage(input, limits);
     if (image) return { ...(await parseText(image.text, limits)), format: image.format };
     return parseText(new TextDecoder('utf-8', { fatal: false }).decode(input), limits);
   }
@@ -69,11 +70,32 @@ async function parseText(text: string, limits: InputLimits): Promise<ParsedInput
   );
 }
 
-async function unbakeIfImage(
-  _bytes: Uint8Array,
-  _limits: InputLimits,
-): Promise<{ format: 'png' | 'svg'; text: string } | undefined> {
-  return undefined;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Reads the credential baked into a PNG or SVG; undefined when the bytes are not an image. */
+function unbakeIfImage(bytes: Uint8Array, limits: InputLimits): { format: 'png' | 'svg'; text: string } | undefined {
+  const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+  const head = isPng
+    ? ''
+    : new TextDecoder()
+        .decode(bytes.subarray(0, 1024))
+        .replace(/^\uFEFF/, '')
+        .trimStart();
+  const isSvg =
+    !isPng &&
+    (head.startsWith('<svg') ||
+      head.startsWith('<?xml') ||
+      head.startsWith('<!--') ||
+      head.startsWith('<!DOCTYPE svg'));
+  if (!isPng && !isSvg) return undefined;
+  const baked = unbake(bytes, { maxBytes: limits.maxBytes ?? DEFAULT_MAX_BYTES });
+  if (baked.format === 'ob2') {
+    throw new SkillproofError(
+      'ERR_FORMAT_UNKNOWN',
+      'The image holds an Open Badges 2.0 assertion, which is not a verifiable credential.',
+    );
+  }
+  return { format: baked.image, text: baked.text };
 }
 
 /**

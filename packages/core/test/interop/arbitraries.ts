@@ -283,7 +283,7 @@ const rubricCriterionLevel: Arb<JsonObject> = fc.record(
     name: text,
     description: text,
     level: text,
-    points: fc.oneof(text, number),
+    points: text,
     alignment: fc.array(alignment, { maxLength: 2 }),
   },
   { requiredKeys: ['id', 'type', 'name'] },
@@ -311,8 +311,8 @@ const resultDescription: Arb<JsonObject> = fc.record(
     requiredLevel: iri,
     requiredValue: text,
     rubricCriterionLevel: fc.array(rubricCriterionLevel, { maxLength: 2 }),
-    valueMax: fc.oneof(text, number),
-    valueMin: fc.oneof(text, number),
+    valueMax: text,
+    valueMin: text,
     alignment: fc.array(alignment, { maxLength: 2 }),
   },
   { requiredKeys: ['id', 'type', 'name', 'resultType'] },
@@ -360,7 +360,7 @@ export const achievement: Arb<JsonObject> = fc.record(
     tag: arrayWithRepeats(text, 4),
     version: text,
   },
-  { requiredKeys: ['id', 'type', 'name', 'criteria'] },
+  { requiredKeys: ['id', 'type', 'name', 'description', 'criteria'] },
 );
 
 const identityObject: Arb<JsonObject> = fc
@@ -455,7 +455,8 @@ export function openBadgeCredential(issuerId: string): Arb<JsonObject> {
         name: localized,
         description: localized,
         image,
-        credentialSubject: oneOrMany(achievementSubject, 2),
+        // OB 3.0: exactly one AchievementSubject (an array of one is the same node in JSON-LD).
+        credentialSubject: oneOrMany(achievementSubject, 1),
         evidence: oneOrMany(evidence, 3),
         credentialSchema: fc.constant({
           id: 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json',

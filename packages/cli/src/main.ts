@@ -1,0 +1,90 @@
+import { cac } from 'cac';
+import { isSkillproofError } from '@skillproof/core';
+import { bake, unbakeCommand } from './commands/bake.js';
+import { keysGenerate } from './commands/keys.js';
+import { sign } from './commands/sign.js';
+import { EXIT, verify } from './commands/verify.js';
+import { UsageError } from './io.js';
+
+/** Runs the skillproof command with the given arguments; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const cli = cac('skillproof');
+  let run: (() => Promise<number>) | undefined;
+
+  cli
+    .command('keys <action>', 'Manage keys: `keys generate` writes a new private key file')
+    .option('--type <type>', 'ed25519 (default) or rsa')
+    .option('--out <file>', 'Where to write the key (mode 0600); standard output if absent')
+    .option('--controller <did>', 'The DID or URL that controls the key (default: its own did:key)')
+    .action((action: string, options) => {
+      if (action !== 'generate') throw new UsageError(`Unknown keys action ${JSON.stringify(action)}: use generate.`);
+      run = () => keysGenerate(options);
+    });
+
+  cli
+    .command('sign [credential]', 'Sign an unsigned credential (Data Integrity eddsa-rdfc-2022, or a VC-JWT)')
+    .option('--key <file>', 'The private key file')
+    .option('--format <format>', 'di (default) or jwt')
+    .option('--created <iso>', 'The proof creation time (default: now)')
+    .option('--out <file>', 'Where to write the signed credential; standard output if absent')
+    .action((credential: string | undefined, options) => {
+      run = () => sign(credential, options);
+    });
+
+  cli
+    .command('verify [...inputs]', 'Verify credentials: JSON, JWT or baked PNG/SVG files, or URLs')
+    .option('--json', 'Print the checks as JSON')
+    .option('--offline', 'Never use the network (checks that need it are reported as unknown)')
+    .action((inputs: string[], options) => {
+      run = () => verify(inputs, options);
+    });
+
+  cli
+    .command('bake [image] [credential]', 'Bake a credential into a PNG or SVG image')
+    .option('--out <file>', 'Where to write the baked image')
+    .action((image: string | undefined, credential: string | undefined, options) => {
+      run = () => bake(image, credential, options);
+    });
+
+  cli.command('unbake [image]', 'Print the credential baked into an image').action((image: string | undefined) => {
+    run = () => unbakeCommand(image);
+  });
+
+  cli
+    .command('serve', 'Run the Skillproof server')
+    .option('--port <port>', 'Port (default: PORT or 3000)')
+    .action((options: { port?: string }) => {
+      run = async () => {
+        const { serve } = await import('./commands/serve.js');
+        return serve(options);
+      };
+    });
+
+  cli.help();
+  cli.version('0.1.0');
+
+  try {
+    cli.parse(['node', 'skillproof', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) {
+      return 0;
+    }
+    if (!cli.matchedCommand) {
+      if (argv.length > 0) throw new UsageError(`Unknown command ${JSON.stringify(argv[0])}. Run skillproof --help.`);
+      cli.outputHelp();
+      return EXIT.usage;
+    }
+    await cli.runMatchedCommand();
+    if (!run) return 0;
+    return await run();
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'CACError')) {
+      console.error(`skillproof: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (isSkillproofError(e)) {
+      console.error(`skillproof: ${e.code}: ${e.message}${e.path ? ` (at ${e.path})` : ''}`);
+      return EXIT.failed;
+    }
+    throw e;
+  }
+}
