@@ -97,3 +97,14 @@ export class SkillproofError extends Error {
 export function isSkillproofError(e: unknown, code?: ErrorCode): e is SkillproofError {
   return e instanceof SkillproofError && (code === undefined || e.code === code);
 }
+
+/**
+ * Codes that mean a check could not be made (the network, a key or a document was out of reach), as opposed to a
+ * finding that something is wrong. Checks that end in one of these are `unknown`, never `failed` or `passed`.
+ */
+export const UNREACHABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_OFFLINE',
+  'ERR_FETCH_FAILED',
+  'ERR_FETCH_TIMEOUT',
+  'ERR_CONTEXT_FETCH',
+]);

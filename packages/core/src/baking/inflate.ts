@@ -1,5 +1,6 @@
 import { Unzlib } from 'fflate';
 import { SkillproofError } from '../errors.js';
+import { concatBytes } from '../lib/encoding.js';
 
 // Compressed data is fed to the inflater in slices this big. DEFLATE expands at most ~1032:1, so one slice yields at
 // most ~1 MiB before the running total is checked: a zlib bomb is stopped soon after it passes the limit.
@@ -35,11 +36,5 @@ export function inflateZlibBounded(data: Uint8Array, limit: number, what: string
     throw new SkillproofError('ERR_IMAGE_INVALID', `${what} is not valid zlib data.`, { cause });
   }
   if (!finished) throw new SkillproofError('ERR_IMAGE_INVALID', `${what} ends before its zlib stream does.`);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

@@ -1,6 +1,6 @@
 import { SkillproofError } from '../errors.js';
 import { utf8 } from '../lib/encoding.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../lib/crc32.js';
 import { credentialText } from './credential-text.js';
 import { inflateZlibBounded } from './inflate.js';
 import { resolveLimits, type BakedCredential, type BakingOptions } from './options.js';

@@ -1,9 +1,12 @@
 import { compactVerify, errors as joseErrors, importJWK } from 'jose';
-import { SkillproofError } from '../errors.js';
+import { SkillproofError, UNREACHABLE_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { decodeEd25519PublicKey } from '../keys/multikey.js';
 import type { KeyResolver, ResolvedKey } from '../keys/resolve-key.js';
 import { base64urlEncode } from '../lib/encoding.js';
+import { assertDepth } from '../lib/json-input.js';
+import { check } from '../verify/checks.js';
+import type { VerificationCheck } from '../verify/checks.js';
 import type { Clock, JsonObject, JsonValue } from '../types.js';
 import {
   ALLOWED_ALGORITHMS,
@@ -26,14 +29,7 @@ export interface VerifyCredentialJwtOptions {
 }
 
 /** One finding, in the shape every verification in core reports (`format`, then `proof`, then `issuer`). */
-export interface JwtCheck {
-  id: 'format' | 'proof' | 'issuer';
-  status: 'passed' | 'failed' | 'unknown' | 'skipped';
-  /** Present for `failed` and `unknown`. */
-  code?: ErrorCode;
-  message: string;
-  detail?: { [key: string]: JsonValue };
-}
+export type JwtCheck = VerificationCheck & { id: 'format' | 'proof' | 'issuer' };
 
 export interface CredentialJwtVerification {
   /** True only when every check passed. Validity period and status are not judged here. */
@@ -61,8 +57,6 @@ export interface CredentialJwtVerification {
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const MAX_DEPTH = 64;
 const REGISTERED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const;
-/** Resolution failures that mean "could not check", not "checked and wrong". */
-const UNREACHABLE = new Set<ErrorCode>(['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT']);
 
 function jwtCheck(
   id: JwtCheck['id'],
@@ -71,26 +65,11 @@ function jwtCheck(
   code?: ErrorCode,
   detail?: { [key: string]: JsonValue },
 ): JwtCheck {
-  const c: JwtCheck = { id, status, message };
-  if (code !== undefined) c.code = code;
-  if (detail !== undefined) c.detail = detail;
-  return c;
+  return check(id, status, message, code, detail) as JwtCheck;
 }
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function tooDeep(value: unknown): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > MAX_DEPTH) return true;
-    for (const child of Object.values(node))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -105,7 +84,11 @@ function decodeSegment(segment: string, what: string): JsonObject {
     throw new SkillproofError('ERR_JWT_MALFORMED', `The JWT ${what} is not UTF-8 JSON.`, { cause });
   }
   if (!isObject(value)) throw new SkillproofError('ERR_JWT_MALFORMED', `The JWT ${what} is not a JSON object.`);
-  if (tooDeep(value)) throw new SkillproofError('ERR_JWT_MALFORMED', `The JWT ${what} nests too deeply.`);
+  try {
+    assertDepth(value, MAX_DEPTH);
+  } catch (cause) {
+    throw new SkillproofError('ERR_JWT_MALFORMED', `The JWT ${what} nests too deeply.`, { cause });
+  }
   return value;
 }
 
@@ -242,7 +225,7 @@ function asSkillproofError(e: unknown): SkillproofError {
 
 function resolutionCheck(e: unknown, what: string, detail: { [key: string]: JsonValue }): JwtCheck {
   const err = asSkillproofError(e);
-  const status = UNREACHABLE.has(err.code) ? 'unknown' : 'failed';
+  const status = UNREACHABLE_CODES.has(err.code) ? 'unknown' : 'failed';
   return jwtCheck('proof', status, `${what} could not be resolved: ${err.message}`, err.code, detail);
 }
 

@@ -1,26 +1,15 @@
 import { Gunzip, gzipSync } from 'fflate';
 import { SkillproofError } from '../errors.js';
+import { crc32 } from '../lib/crc32.js';
+import { concatBytes } from '../lib/encoding.js';
 
 // Inflate at most this much input per step: DEFLATE's best ratio is about 1032:1, so one step can produce at most
 // ~4 MiB of output before the running total is compared with the cap.
 const INPUT_STEP = 4096;
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(parts: readonly Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i++) c = CRC_TABLE[(c ^ part[i]!) & 0xff]! ^ (c >>> 8);
-  }
-  return (c ^ 0xffffffff) >>> 0;
+/** CRC-32 of several parts, as if concatenated. */
+function crc32Parts(parts: readonly Uint8Array[]): number {
+  return parts.reduce((crc, part) => crc32(part, crc), 0);
 }
 
 function readUint32LE(bytes: Uint8Array, offset: number): number {
@@ -75,14 +64,8 @@ export function gunzipBounded(input: Uint8Array, maxBytes: number): Uint8Array {
     if (e instanceof SkillproofError) throw e;
     throw invalid(`The status list is not valid GZIP data: ${(e as Error).message}.`, e);
   }
-  if (total !== declaredSize || crc32(chunks) !== readUint32LE(input, input.length - 8)) {
+  if (total !== declaredSize || crc32Parts(chunks) !== readUint32LE(input, input.length - 8)) {
     throw invalid('The status list GZIP trailer (CRC-32 or size) does not match its content.');
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, o);
-    o += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }

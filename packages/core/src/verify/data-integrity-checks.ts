@@ -1,12 +1,9 @@
-import { SkillproofError } from '../errors.js';
+import { SkillproofError, UNREACHABLE_CODES } from '../errors.js';
 import type { KeyResolver, ResolvedKey } from '../keys/resolve-key.js';
 import { isDateTimeStamp, proofSuite, proofsOf, verifyEd25519Proof } from '../proofs/data-integrity.js';
 import type { DocumentLoader, JsonObject, JsonValue } from '../types.js';
 import { check } from './checks.js';
 import type { VerificationCheck } from './checks.js';
-
-/** Resolution failures that mean "could not check", not "checked and wrong". */
-const UNREACHABLE = new Set(['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_CONTEXT_FETCH']);
 
 export interface ProofOutcome {
   check: VerificationCheck;
@@ -97,7 +94,7 @@ async function checkOneProof(
     key = await resolver.resolve(vm);
   } catch (e) {
     const err = e instanceof SkillproofError ? e : new SkillproofError('ERR_DID_RESOLUTION', String(e));
-    if (UNREACHABLE.has(err.code)) {
+    if (UNREACHABLE_CODES.has(err.code)) {
       return {
         check: check('proof', 'unknown', `The key ${vm} could not be resolved: ${err.message}`, err.code, detail),
       };
@@ -111,7 +108,8 @@ async function checkOneProof(
     valid = await verifyEd25519Proof(credential, proof, all, key.ed25519, documentLoader);
   } catch (e) {
     const err = e instanceof SkillproofError ? e : new SkillproofError('ERR_PROOF_INVALID', String(e));
-    if (UNREACHABLE.has(err.code)) return { check: check('proof', 'unknown', err.message, err.code, detail), key };
+    if (UNREACHABLE_CODES.has(err.code))
+      return { check: check('proof', 'unknown', err.message, err.code, detail), key };
     return fail(err.code, err.message, key);
   }
   if (!valid)
