@@ -33,3 +33,9 @@ declare module 'jsonld/lib/ContextResolver.js' {
     constructor(options: { sharedCache: { get(key: string): unknown; set(key: string, value: unknown): unknown } });
   }
 }
+declare module 'rdf-canonize-legacy' {
+  const legacy: {
+    canonize(dataset: unknown, options: { algorithm: 'URDNA2015'; maxDeepIterations?: number }): Promise<string>;
+  };
+  export default legacy;
+}

@@ -1,6 +1,8 @@
 import { platform } from '#platform';
 import { SkillproofError } from '../errors.js';
 import { canonize } from '../jsonld/canonize.js';
+import { isDateTime } from '../model/primitives.js';
+import { hasLegacyEscapingDifference, legacyCanonize } from '../jsonld/legacy-canonize.js';
 import { base58btcEncode, concatBytes, utf8 } from '../lib/encoding.js';
 import { decodeProofValue } from '../keys/multikey.js';
 import type { Ed25519Key } from '../keys/multikey.js';
@@ -14,11 +16,9 @@ const DI_V2 = 'https://w3id.org/security/data-integrity/v2';
 const DI_V1 = 'https://w3id.org/security/data-integrity/v1';
 const ED25519_2020 = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
-/** XSD dateTimeStamp, the form `created` and `expires` must take (VC Data Integrity §2.1). */
-const DATE_TIME_STAMP = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
+/** XSD dateTimeStamp (with its timezone, a real calendar date): the form `created` and `expires` take (VC DI §2.1). */
 export function isDateTimeStamp(value: unknown): value is string {
-  return typeof value === 'string' && DATE_TIME_STAMP.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && isDateTime(value, true);
 }
 
 /** Identifies the suite of an embedded proof, or undefined when Skillproof does not support it. */
@@ -77,10 +77,11 @@ export async function hashData(
   document: JsonObject,
   config: JsonObject,
   documentLoader: DocumentLoader,
+  canonicalize: typeof canonize = canonize,
 ): Promise<{ proofHash: Uint8Array; documentHash: Uint8Array; data: Uint8Array }> {
   const [proofCanon, docCanon] = await Promise.all([
-    canonize(config, documentLoader),
-    canonize(document, documentLoader),
+    canonicalize(config, documentLoader),
+    canonicalize(document, documentLoader),
   ]);
   const proofHash = platform.sha256(utf8.encode(proofCanon));
   const documentHash = platform.sha256(utf8.encode(docCanon));
@@ -161,6 +162,10 @@ export async function verifyEd25519Proof(
     throw new SkillproofError('ERR_PROOF_MALFORMED', `An Ed25519 proofValue holds 64 bytes, not ${signature.length}.`);
   }
   const secured = securedDocument(document, proof, allProofs);
-  const { data } = await hashData(secured, proofConfiguration(secured, proof, suite), documentLoader);
-  return key.verifier.verify(data, signature);
+  const config = proofConfiguration(secured, proof, suite);
+  const { data } = await hashData(secured, config, documentLoader);
+  if (key.verifier.verify(data, signature)) return true;
+  if (suite === 'eddsa-rdfc-2022' || !hasLegacyEscapingDifference([secured, config])) return false;
+  const legacy = await hashData(secured, config, documentLoader, legacyCanonize);
+  return key.verifier.verify(legacy.data, signature);
 }

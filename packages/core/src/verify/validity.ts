@@ -1,8 +1,7 @@
+import { isDateTime } from '../model/primitives.js';
 import type { JsonObject } from '../types.js';
 import { check } from './checks.js';
 import type { VerificationCheck } from './checks.js';
-
-const DATE_TIME = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function readDate(
   credential: JsonObject,
@@ -11,8 +10,8 @@ function readDate(
   for (const name of names) {
     const raw = credential[name];
     if (raw === undefined) continue;
-    if (typeof raw !== 'string' || !DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw)))
-      return { name, invalid: true };
+    // A dateTimeStamp with its timezone, and a real calendar date (Date.parse would roll 02-30 over to March).
+    if (typeof raw !== 'string' || !isDateTime(raw, true)) return { name, invalid: true };
     return { name, value: new Date(raw) };
   }
   return undefined;

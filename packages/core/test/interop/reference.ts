@@ -7,6 +7,7 @@
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { cryptosuite as eddsa2022 } from '@digitalbazaar/eddsa-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { Ed25519MultikeyKeyPair } from '@digitalbazaar/ed25519-multikey';
 import { createDocumentLoader } from '../../src/index.js';
@@ -73,15 +74,21 @@ export function referenceKeyPair(seed: Uint8Array): Promise<Ed25519MultikeyKeyPa
 }
 
 /**
- * Signs with @digitalbazaar/vc `issue` (DataIntegrityProof, eddsa-rdfc-2022, safe mode). The input is not mutated
+ * Signs with @digitalbazaar/vc `issue` (DataIntegrityProof, eddsa-rdfc-2022 or the legacy eddsa-2022, safe mode). The input is not mutated
  * (`issue` adds the proof to the object it is given, so it gets a clone).
  */
 export async function referenceSign(
   credential: JsonObject,
-  options: { seed: Uint8Array; created: string; documentLoader?: DocumentLoader },
+  options: {
+    seed: Uint8Array;
+    created: string;
+    documentLoader?: DocumentLoader;
+    cryptosuite?: 'eddsa-rdfc-2022' | 'eddsa-2022';
+  },
 ): Promise<JsonObject> {
   const keyPair = await referenceKeyPair(options.seed);
-  const suite = new DataIntegrityProof({ signer: keyPair.signer(), date: options.created, cryptosuite: eddsaRdfc2022 });
+  const cryptosuite = options.cryptosuite === 'eddsa-2022' ? eddsa2022 : eddsaRdfc2022;
+  const suite = new DataIntegrityProof({ signer: keyPair.signer(), date: options.created, cryptosuite });
   const documentLoader = options.documentLoader ?? loader();
   return (await vc.issue({ credential: structuredClone(credential), suite, documentLoader })) as JsonObject;
 }

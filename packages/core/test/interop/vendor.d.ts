@@ -22,6 +22,9 @@ declare module '@digitalbazaar/data-integrity' {
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
   export const cryptosuite: object;
 }
+declare module '@digitalbazaar/eddsa-2022-cryptosuite' {
+  export const cryptosuite: object;
+}
 declare module '@digitalbazaar/ed25519-multikey' {
   export interface Ed25519MultikeyKeyPair {
     id: string;
@@ -34,4 +37,19 @@ declare module '@digitalbazaar/ed25519-multikey' {
     controller?: string;
     seed?: Uint8Array;
   }): Promise<Ed25519MultikeyKeyPair>;
+}
+declare module '@digitalbazaar/ed25519-signature-2020' {
+  export class Ed25519Signature2020 {
+    constructor(options: { key: object; date?: string });
+  }
+}
+declare module '@digitalbazaar/ed25519-verification-key-2020' {
+  export class Ed25519VerificationKey2020 {
+    static generate(options: {
+      seed: Uint8Array;
+      controller?: string;
+      id?: string;
+    }): Promise<Ed25519VerificationKey2020>;
+    fingerprint(): string;
+  }
 }
