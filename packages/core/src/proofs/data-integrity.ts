@@ -72,6 +72,32 @@ export function securedDocument(document: JsonObject, proof: JsonObject, allProo
   return { ...unsecured, proof: chained.length === 1 ? chained[0]! : chained };
 }
 
+/**
+ * Proof-configuration hashes, per document loader and canonicalizer. A batch signs (and a verifier meets) the same
+ * configuration again and again — only the document differs, and `created` at most once a second — so its canonical
+ * hash is computed once. Keyed by the configuration's JSON text: equal text, equal canonical form.
+ */
+const proofHashCache = new WeakMap<DocumentLoader, WeakMap<typeof canonize, Map<string, Uint8Array>>>();
+const PROOF_HASH_CACHE_SIZE = 256;
+
+async function proofConfigurationHash(
+  config: JsonObject,
+  documentLoader: DocumentLoader,
+  canonicalize: typeof canonize,
+): Promise<Uint8Array> {
+  let byCanonicalizer = proofHashCache.get(documentLoader);
+  if (!byCanonicalizer) proofHashCache.set(documentLoader, (byCanonicalizer = new WeakMap()));
+  let cache = byCanonicalizer.get(canonicalize);
+  if (!cache) byCanonicalizer.set(canonicalize, (cache = new Map()));
+  const key = JSON.stringify(config);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const hash = platform.sha256(utf8.encode(await canonicalize(config, documentLoader)));
+  if (cache.size >= PROOF_HASH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, hash);
+  return hash;
+}
+
 /** hashData = SHA-256(canonical proof configuration) ‖ SHA-256(canonical document) (eddsa-rdfc-2022 §3.2.4). */
 export async function hashData(
   document: JsonObject,
@@ -79,11 +105,10 @@ export async function hashData(
   documentLoader: DocumentLoader,
   canonicalize: typeof canonize = canonize,
 ): Promise<{ proofHash: Uint8Array; documentHash: Uint8Array; data: Uint8Array }> {
-  const [proofCanon, docCanon] = await Promise.all([
-    canonicalize(config, documentLoader),
+  const [proofHash, docCanon] = await Promise.all([
+    proofConfigurationHash(config, documentLoader, canonicalize),
     canonicalize(document, documentLoader),
   ]);
-  const proofHash = platform.sha256(utf8.encode(proofCanon));
   const documentHash = platform.sha256(utf8.encode(docCanon));
   return { proofHash, documentHash, data: concatBytes(proofHash, documentHash) };
 }
