@@ -1,0 +1,508 @@
+import { platform } from '#platform';
+import { SkillproofError } from '../../errors.js';
+import { hexEncode, utf8 } from '../../lib/encoding.js';
+
+/** An IRI term, as jsonld.js's `toRDF` produces it. */
+export interface NamedNode {
+  readonly termType: 'NamedNode';
+  readonly value: string;
+}
+/** A blank node term; `value` is the label without `_:`. */
+export interface BlankNode {
+  readonly termType: 'BlankNode';
+  readonly value: string;
+}
+/** A literal; jsonld.js always sets `datatype` (`rdf:langString` when `language` is set). */
+export interface Literal {
+  readonly termType: 'Literal';
+  readonly value: string;
+  readonly datatype?: NamedNode;
+  readonly language?: string;
+}
+/** The default graph (`value` is `''`). */
+export interface DefaultGraph {
+  readonly termType: 'DefaultGraph';
+  readonly value: string;
+}
+/** One RDF quad in jsonld.js's dataset shape (the input of rdf-canonize's `canonize`). */
+export interface Quad {
+  readonly subject: NamedNode | BlankNode;
+  readonly predicate: NamedNode;
+  readonly object: NamedNode | BlankNode | Literal;
+  readonly graph: DefaultGraph | NamedNode | BlankNode;
+}
+
+/** Which labelling ran, filled in when `stats` is passed to {@link canonicalizeQuads}. */
+export interface CanonicalizeStats {
+  /** `first-degree`: every blank node had a unique first-degree hash; `n-degree`: the full algorithm was needed. */
+  path: 'first-degree' | 'n-degree';
+  blankNodes: number;
+  /** How many times Hash N-Degree Quads (RDFC-1.0 §4.8) ran. */
+  nDegreeRuns: number;
+}
+
+export interface CanonicalizeQuadsOptions {
+  /**
+   * rdf-canonize's work bound: Hash N-Degree Quads may run (number of blank nodes sharing a first-degree hash) **
+   * `maxWorkFactor` times. Default 1, as rdf-canonize; `Infinity` for no bound.
+   */
+  maxWorkFactor?: number;
+  /** Receives which path ran (for tests and profiling). */
+  stats?: CanonicalizeStats;
+}
+
+const RDF_LANGSTRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
+const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+const CANONICAL_PREFIX = 'c14n';
+
+/**
+ * The canonical N-Quads document of a dataset under RDF Dataset Canonicalization (RDFC-1.0), byte for byte what
+ * rdf-canonize 5 `canonize(quads, { algorithm: 'RDFC-1.0' })` returns, including its quirks: duplicate quads are kept,
+ * lines are sorted by UTF-16 code units, a blank node whose label already starts with `c14n` keeps it. When every
+ * blank node has its own first-degree hash (the usual case for credentials) labels are issued in hash order
+ * directly; otherwise Hash N-Degree Quads runs, bounded as rdf-canonize bounds it (`ERR_JSONLD_INVALID` when the
+ * bound is exceeded).
+ *
+ * @example
+ * ```ts
+ * const nquads = canonicalizeQuads([
+ *   { subject: { termType: 'BlankNode', value: 'b0' }, predicate: { termType: 'NamedNode', value: 'https://ex/p' },
+ *     object: { termType: 'Literal', value: 'x' },
+ *     graph: { termType: 'DefaultGraph', value: '' } },
+ * ]); // '_:c14n0 <https://ex/p> "x" .\n'
+ * ```
+ */
+export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQuadsOptions = {}): string {
+  const count = quads.length;
+  const rows: Row[] = new Array<Row>(count);
+  // RDFC-1.0 §4.4.3 step 2: the blank node to quads map, in order of first appearance (subject, object, graph).
+  const nodeIndex = new Map<string, number>();
+  const labels: string[] = [];
+  const nodeQuads: number[][] = [];
+
+  const node = (label: string, q: number): number => {
+    let i = nodeIndex.get(label);
+    if (i === undefined) {
+      i = labels.length;
+      nodeIndex.set(label, i);
+      labels.push(label);
+      nodeQuads.push([q]);
+      return i;
+    }
+    addQuad(nodeQuads[i]!, q, quads);
+    return i;
+  };
+
+  for (let q = 0; q < count; q++) {
+    const quad = quads[q]!;
+    const { subject, predicate, object, graph } = quad;
+    const sb = subject.termType === 'BlankNode' ? node(subject.value, q) : -1;
+    const ob = object.termType === 'BlankNode' ? node(object.value, q) : -1;
+    const gb = graph.termType === 'BlankNode' ? node(graph.value, q) : -1;
+    const s = sb < 0 ? '<' + escapeIri(subject.value) + '>' : '';
+    // Generalized RDF (a blank-node predicate) is written as given, as rdf-canonize does.
+    const p =
+      predicate.termType === 'NamedNode' ? ' <' + escapeIri(predicate.value) + '> ' : ' _:' + predicate.value + ' ';
+    const o = ob < 0 ? serializeObject(object) : '';
+    const g = gb >= 0 ? '' : graph.termType === 'NamedNode' ? ' <' + escapeIri(graph.value) + '> .\n' : ' .\n';
+    rows[q] = { s, p, o, g, sb, ob, gb, predicate: predicate.value };
+  }
+
+  const nodes = labels.length;
+  // §4.4.3 step 5: first-degree hashes (§4.6), computed once; rdf-canonize runs the loop only once (see its note on
+  // the `simple` flag), so later canonical labels never feed back into them.
+  const hashes: string[] = new Array<string>(nodes);
+  for (let i = 0; i < nodes; i++) hashes[i] = hashFirstDegree(i, nodeQuads[i]!, rows);
+
+  const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
+  const order = new Array<number>(nodes);
+  for (let i = 0; i < nodes; i++) order[i] = i;
+  // Stable: nodes with equal hashes stay in order of first appearance, as rdf-canonize's lists do.
+  order.sort((a, b) => compare(hashes[a]!, hashes[b]!));
+
+  const nonUnique: string[][] = [];
+  for (let k = 0; k < nodes;) {
+    const hash = hashes[order[k]!]!;
+    let end = k + 1;
+    while (end < nodes && hashes[order[end]!] === hash) end++;
+    if (end - k === 1) canonical.getId(labels[order[k]!]!);
+    else nonUnique.push(order.slice(k, end).map((i) => labels[i]!));
+    k = end;
+  }
+
+  let nDegreeRuns = 0;
+  if (nonUnique.length > 0) {
+    nDegreeRuns = new NDegree(
+      options.maxWorkFactor ?? 1,
+      nonUnique,
+      canonical,
+      nodeIndex,
+      labels,
+      nodeQuads,
+      hashes,
+      rows,
+    ).run();
+  }
+  if (options.stats) {
+    options.stats.path = nonUnique.length > 0 ? 'n-degree' : 'first-degree';
+    options.stats.blankNodes = nodes;
+    options.stats.nDegreeRuns = nDegreeRuns;
+  }
+
+  // §4.4.3 step 7. Labels already starting with `c14n` are kept: rdf-canonize's quirk, reproduced for equal bytes.
+  const canonicalLabels = new Array<string>(nodes);
+  for (let i = 0; i < nodes; i++) {
+    const label = labels[i]!;
+    canonicalLabels[i] = label === '' || label.startsWith(CANONICAL_PREFIX) ? label : canonical.getId(label);
+  }
+  const hasEmptyLabel = nodeIndex.has('');
+  const label = (i: number): string =>
+    // rdf-canonize never records an issued identifier for the empty label, so each occurrence gets a new one.
+    hasEmptyLabel && labels[i] === '' ? canonical.getId('') : canonicalLabels[i]!;
+
+  const lines = new Array<string>(count);
+  for (let q = 0; q < count; q++) {
+    const r = rows[q]!;
+    if (r.sb < 0 && r.ob < 0 && r.gb < 0) {
+      lines[q] = r.s + r.p + r.o + r.g;
+      continue;
+    }
+    const s = r.sb < 0 ? r.s : '_:' + label(r.sb);
+    const o = r.ob < 0 ? r.o : '_:' + label(r.ob);
+    lines[q] = s + r.p + o + (r.gb < 0 ? r.g : ' _:' + label(r.gb) + ' .\n');
+  }
+  lines.sort();
+  return lines.join('');
+}
+
+/** A quad serialized once: `s` and `o` are empty where the term is a blank node (index in `sb`/`ob`/`gb`). */
+interface Row {
+  s: string;
+  /** ` <predicate> ` */
+  p: string;
+  o: string;
+  /** ` <graph> .\n` or ` .\n`; empty when the graph name is a blank node. */
+  g: string;
+  sb: number;
+  ob: number;
+  gb: number;
+  /** The unescaped predicate IRI, which §4.7 hashes as `<iri>` without N-Quads escaping (as rdf-canonize does). */
+  predicate: string;
+}
+
+/** rdf-canonize keeps a Set of quad objects per blank node: the same object listed twice counts once. */
+function addQuad(list: number[], q: number, quads: readonly Quad[]): void {
+  const quad = quads[q];
+  const last = list.length - 1;
+  if (list[last] === q) return;
+  // The same quad object at another position of the input is rare; a linear scan keeps the common path allocation-free.
+  for (let k = last; k >= 0; k--) if (quads[list[k]!] === quad) return;
+  list.push(q);
+}
+
+/** §4.6 Hash First Degree Quads: the reference node is `_:a`, every other blank node `_:z`. */
+function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readonly Row[]): string {
+  const n = quadIndexes.length;
+  let text: string;
+  if (n === 1) {
+    text = firstDegreeLine(i, rows[quadIndexes[0]!]!);
+  } else {
+    const lines = new Array<string>(n);
+    for (let k = 0; k < n; k++) lines[k] = firstDegreeLine(i, rows[quadIndexes[k]!]!);
+    lines.sort();
+    text = lines.join('');
+  }
+  return sha256Hex(text);
+}
+
+function firstDegreeLine(i: number, r: Row): string {
+  const s = r.sb < 0 ? r.s : r.sb === i ? '_:a' : '_:z';
+  const o = r.ob < 0 ? r.o : r.ob === i ? '_:a' : '_:z';
+  const g = r.gb < 0 ? r.g : r.gb === i ? ' _:a .\n' : ' _:z .\n';
+  return s + r.p + o + g;
+}
+
+function sha256Hex(text: string): string {
+  return hexEncode(platform.sha256(utf8.encode(text)));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** rdf-canonize's IdentifierIssuer, including its handling of the empty label (never recorded). */
+class IdentifierIssuer {
+  constructor(
+    readonly prefix: string,
+    readonly existing: Map<string, string> = new Map(),
+    public counter = 0,
+  ) {}
+
+  clone(): IdentifierIssuer {
+    return new IdentifierIssuer(this.prefix, new Map(this.existing), this.counter);
+  }
+
+  getId(old: string): string {
+    const found = old ? this.existing.get(old) : undefined;
+    if (found) return found;
+    const id = this.prefix + this.counter;
+    this.counter++;
+    if (old) this.existing.set(old, id);
+    return id;
+  }
+
+  hasId(old: string): boolean {
+    return this.existing.has(old);
+  }
+}
+
+/**
+ * §4.4.3 step 6 with §4.7 and §4.8, following rdf-canonize step by step (its permutation order, its early exits and
+ * its iteration budget) so that the same labels are chosen and the same inputs are refused.
+ */
+class NDegree {
+  private remaining: number;
+  private readonly maxDeepIterations: number;
+  private runs = 0;
+
+  constructor(
+    maxWorkFactor: number,
+    private readonly nonUnique: string[][],
+    private readonly canonical: IdentifierIssuer,
+    private readonly nodeIndex: Map<string, number>,
+    private readonly labels: string[],
+    private readonly nodeQuads: number[][],
+    private readonly hashes: string[],
+    private readonly rows: Row[],
+  ) {
+    let max: number;
+    if (maxWorkFactor === 0) max = 0;
+    else if (maxWorkFactor === Infinity) max = Infinity;
+    else max = nonUnique.reduce((n, list) => n + list.length, 0) ** maxWorkFactor;
+    if (max > Number.MAX_SAFE_INTEGER) max = Infinity;
+    this.maxDeepIterations = max;
+    this.remaining = max;
+  }
+
+  run(): number {
+    for (const idList of this.nonUnique) {
+      const results: Array<{ hash: string; issuer: IdentifierIssuer }> = [];
+      for (const id of idList) {
+        if (this.canonical.hasId(id)) continue;
+        const issuer = new IdentifierIssuer('b');
+        issuer.getId(id);
+        results.push(this.hashNDegreeQuads(id, issuer));
+      }
+      results.sort((a, b) => compare(a.hash, b.hash));
+      for (const result of results) {
+        for (const old of result.issuer.existing.keys()) this.canonical.getId(old);
+      }
+    }
+    return this.runs;
+  }
+
+  private hashNDegreeQuads(id: string, issuerIn: IdentifierIssuer): { hash: string; issuer: IdentifierIssuer } {
+    if (this.remaining === 0) {
+      throw new SkillproofError(
+        'ERR_JSONLD_INVALID',
+        `Maximum deep iterations exceeded (${this.maxDeepIterations}): RDF canonicalization (Hash N-Degree Quads) ` +
+          'cannot tell this many blank nodes apart within its work bound.',
+        { details: { maxDeepIterations: this.maxDeepIterations } },
+      );
+    }
+    this.remaining--;
+    this.runs++;
+    let issuer = issuerIn;
+    const hashToRelated = this.createHashToRelated(id, issuer);
+    let data = '';
+    const relatedHashes = [...hashToRelated.keys()].sort();
+    for (const hash of relatedHashes) {
+      data += hash;
+      let chosenPath = '';
+      let chosenIssuer: IdentifierIssuer | undefined;
+      const permuter = new Permuter(hashToRelated.get(hash)!);
+      permutations: while (permuter.hasNext()) {
+        const permutation = permuter.next();
+        let issuerCopy = issuer.clone();
+        let path = '';
+        const recursionList: string[] = [];
+        for (const related of permutation) {
+          if (this.canonical.hasId(related)) {
+            path += '_:' + this.canonical.getId(related);
+          } else {
+            if (!issuerCopy.hasId(related)) recursionList.push(related);
+            path += '_:' + issuerCopy.getId(related);
+          }
+          if (chosenPath.length !== 0 && path > chosenPath) continue permutations;
+        }
+        for (const related of recursionList) {
+          const result = this.hashNDegreeQuads(related, issuerCopy);
+          path += '_:' + issuerCopy.getId(related);
+          path += '<' + result.hash + '>';
+          issuerCopy = result.issuer;
+          if (chosenPath.length !== 0 && path > chosenPath) continue permutations;
+        }
+        if (chosenPath.length === 0 || path < chosenPath) {
+          chosenPath = path;
+          chosenIssuer = issuerCopy;
+        }
+      }
+      data += chosenPath;
+      issuer = chosenIssuer!;
+    }
+    return { hash: sha256Hex(data), issuer };
+  }
+
+  private createHashToRelated(id: string, issuer: IdentifierIssuer): Map<string, string[]> {
+    const hashToRelated = new Map<string, string[]>();
+    const add = (related: string, position: string, predicate: string): void => {
+      if (related === id) return;
+      // §4.7 Hash Related Blank Node: canonical label, else the path's temporary label, else its first-degree hash.
+      let label: string;
+      if (this.canonical.hasId(related)) label = '_:' + this.canonical.getId(related);
+      else if (issuer.hasId(related)) label = '_:' + issuer.getId(related);
+      else label = this.hashes[this.nodeIndex.get(related)!]!;
+      const hash = sha256Hex(position === 'g' ? 'g' + label : position + '<' + predicate + '>' + label);
+      const list = hashToRelated.get(hash);
+      if (list) list.push(related);
+      else hashToRelated.set(hash, [related]);
+    };
+    for (const q of this.nodeQuads[this.nodeIndex.get(id)!]!) {
+      const r = this.rows[q]!;
+      if (r.sb >= 0) add(this.labels[r.sb]!, 's', r.predicate);
+      if (r.ob >= 0) add(this.labels[r.ob]!, 'o', r.predicate);
+      if (r.gb >= 0) add(this.labels[r.gb]!, 'g', r.predicate);
+    }
+    return hashToRelated;
+  }
+}
+
+/**
+ * rdf-canonize's Permuter (Steinhaus–Johnson–Trotter over the sorted list, directions keyed by value so that
+ * repeated values share one): the order of permutations decides which equal path is chosen first.
+ */
+class Permuter {
+  private readonly current: string[];
+  private done = false;
+  private readonly dir = new Map<string, boolean>();
+
+  constructor(list: string[]) {
+    this.current = list.sort();
+    for (const element of list) this.dir.set(element, true);
+  }
+
+  hasNext(): boolean {
+    return !this.done;
+  }
+
+  next(): string[] {
+    const { current, dir } = this;
+    const rval = current.slice();
+    let k: string | null = null;
+    let pos = 0;
+    const length = current.length;
+    for (let i = 0; i < length; ++i) {
+      const element = current[i]!;
+      const left = dir.get(element);
+      if (
+        (k === null || element > k) &&
+        ((left && i > 0 && element > current[i - 1]!) || (!left && i < length - 1 && element > current[i + 1]!))
+      ) {
+        k = element;
+        pos = i;
+      }
+    }
+    if (k === null) {
+      this.done = true;
+    } else {
+      const swap = dir.get(k) ? pos - 1 : pos + 1;
+      current[pos] = current[swap]!;
+      current[swap] = k;
+      for (const element of current) if (element > k) dir.set(element, !dir.get(element));
+    }
+    return rval;
+  }
+}
+
+// One compiled test per string: nearly every IRI and literal in a credential needs no escaping at all.
+// eslint-disable-next-line no-control-regex -- IRIREF forbids exactly these control characters
+const IRI_NEEDS_ESCAPE = /[\u0000-\u0020<>"{}|^`\\]/;
+// eslint-disable-next-line no-control-regex -- the characters RDFC-1.0 escapes in literals are control characters
+const LITERAL_NEEDS_ESCAPE = /[\u0000-\u001F\u007F"\\]/;
+
+/** N-Quads IRIREF escaping as rdf-canonize 5 writes it: `\uXXXX` (upper-case hex) for the characters IRIREF forbids. */
+function escapeIri(value: string): string {
+  if (!IRI_NEEDS_ESCAPE.test(value)) return value;
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    out +=
+      c <= 0x20 ||
+      c === 0x3c ||
+      c === 0x3e ||
+      c === 0x22 ||
+      c === 0x7b ||
+      c === 0x7d ||
+      c === 0x7c ||
+      c === 0x5e ||
+      c === 0x60 ||
+      c === 0x5c
+        ? uchar(c)
+        : value[i];
+  }
+  return out;
+}
+
+/** RDFC-1.0 §3.3 / N-Quads canonical literal escaping: ECHAR for \b \t \n \f \r " \\, `\uXXXX` for other controls. */
+function escapeLiteral(value: string): string {
+  if (!LITERAL_NEEDS_ESCAPE.test(value)) return value;
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x22 && c !== 0x5c && c !== 0x7f) {
+      out += value[i];
+      continue;
+    }
+    switch (c) {
+      case 0x08:
+        out += '\\b';
+        break;
+      case 0x09:
+        out += '\\t';
+        break;
+      case 0x0a:
+        out += '\\n';
+        break;
+      case 0x0c:
+        out += '\\f';
+        break;
+      case 0x0d:
+        out += '\\r';
+        break;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x5c:
+        out += '\\\\';
+        break;
+      default:
+        out += c < 0x20 || c === 0x7f ? uchar(c) : value[i];
+    }
+  }
+  return out;
+}
+
+function uchar(c: number): string {
+  return '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
+}
+
+function serializeObject(object: NamedNode | Literal | BlankNode): string {
+  if (object.termType === 'NamedNode') return '<' + escapeIri(object.value) + '>';
+  const lit = object as Literal;
+  const text = '"' + escapeLiteral(lit.value) + '"';
+  // A literal without a datatype is read as rdf:langString when it has a language, else xsd:string.
+  const datatype = lit.datatype ? lit.datatype.value : lit.language ? RDF_LANGSTRING : XSD_STRING;
+  if (datatype === RDF_LANGSTRING) return lit.language ? text + '@' + lit.language : text;
+  if (datatype === XSD_STRING) return text;
+  return text + '^^<' + escapeIri(datatype) + '>';
+}
