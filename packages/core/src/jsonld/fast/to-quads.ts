@@ -1,0 +1,503 @@
+/**
+ * The fast JSON-LD → RDF path: walks a compacted credential once with memoized active contexts and emits the quads
+ * jsonld.js 9 would emit (`expand` → `createNodeMap` → `toRDF`, JSON-LD 1.1 Processing Algorithms §5.1 Expansion,
+ * §7.1 Node Map Generation, §8.1 Deserialize JSON-LD to RDF), in safe mode. Whatever it is not certain of returns
+ * `undefined`, and the caller takes the slow path (jsonld.js), which produces the result or the exact error.
+ */
+import type { JsonObject, JsonValue } from '../../types.js';
+import {
+  type ActiveContext,
+  Bail,
+  INITIAL_CONTEXT,
+  isAbsoluteIri,
+  isKeyword,
+  processContext,
+  type ContextResolver,
+} from './active-context.js';
+
+export type { ContextResolver } from './active-context.js';
+
+/** An IRI term. */
+export interface FastNamedNode {
+  readonly termType: 'NamedNode';
+  readonly value: string;
+}
+/** A blank node; `value` is the label without `_:`. */
+export interface FastBlankNode {
+  readonly termType: 'BlankNode';
+  readonly value: string;
+}
+/** A literal, with `datatype` always set (`rdf:langString` when `language` is set), as jsonld.js makes them. */
+export interface FastLiteral {
+  readonly termType: 'Literal';
+  readonly value: string;
+  readonly datatype: FastNamedNode;
+  readonly language?: string;
+}
+export interface FastDefaultGraph {
+  readonly termType: 'DefaultGraph';
+  readonly value: '';
+}
+/** One quad in jsonld.js's dataset shape (what rdf-canonize's `canonize` takes). */
+export interface FastQuad {
+  readonly subject: FastNamedNode | FastBlankNode;
+  readonly predicate: FastNamedNode;
+  readonly object: FastNamedNode | FastBlankNode | FastLiteral;
+  readonly graph: FastDefaultGraph | FastNamedNode | FastBlankNode;
+}
+
+const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+const XSD = 'http://www.w3.org/2001/XMLSchema#';
+const RDF_TYPE: FastNamedNode = { termType: 'NamedNode', value: `${RDF}type` };
+const RDF_FIRST: FastNamedNode = { termType: 'NamedNode', value: `${RDF}first` };
+const RDF_REST: FastNamedNode = { termType: 'NamedNode', value: `${RDF}rest` };
+const RDF_NIL: FastNamedNode = { termType: 'NamedNode', value: `${RDF}nil` };
+const RDF_LANGSTRING = `${RDF}langString`;
+const XSD_BOOLEAN = `${XSD}boolean`;
+const XSD_DOUBLE = `${XSD}double`;
+const XSD_INTEGER = `${XSD}integer`;
+const XSD_STRING = `${XSD}string`;
+const DEFAULT_GRAPH: FastDefaultGraph = { termType: 'DefaultGraph', value: '' };
+const TYPE_KEY = '@type';
+// jsonld.js lib/util.js REGEX_BCP47: a tag that does not match is a safe-mode error.
+const BCP47 = /^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$/;
+
+/** An expanded value, compared as jsonld.js's `compareValues` compares them when the node map drops duplicates. */
+type Item =
+  | { readonly k: 'ref'; readonly id: string }
+  | { readonly k: 'value'; readonly v: string | number | boolean; readonly t?: string; readonly l?: string }
+  | { readonly k: 'list'; readonly items: Item[] };
+
+type Graph = FastDefaultGraph | FastBlankNode;
+
+/** What one object expanded to: a node (its reference and its count of expanded keys) or a value object. */
+interface Expanded {
+  readonly item: Item;
+  /** Keys of the expanded object (jsonld.js drops empty objects and `{@id}`-only objects at the top and in graphs). */
+  readonly count: number;
+  readonly isValue: boolean;
+}
+
+const sameItem = (a: Item, b: Item): boolean =>
+  a.k === 'ref'
+    ? b.k === 'ref' && a.id === b.id
+    : a.k === 'value' && b.k === 'value' && a.v === b.v && a.t === b.t && a.l === b.l;
+
+/**
+ * The RDF quads of a JSON-LD document (a compacted credential, presentation, proof configuration, …), exactly those
+ * `jsonld.toRDF(document, { safe: true, documentLoader })` produces, up to blank node labels and quad order: passing
+ * them to rdf-canonize's `canonize(quads, { algorithm: 'RDFC-1.0' })` (or `canonicalizeQuads`) gives the same
+ * canonical N-Quads as `jsonld.canonize`. Duplicate quads that jsonld.js keeps (RDF-equal values its node map does
+ * not consider equal, such as `5` and `"5"` under one datatype) are kept too.
+ *
+ * Returns `undefined` when the document is outside what this path is certain of: a context URL `contexts` does not
+ * know, an embedded context object, `@graph`/`@reverse`/`@included`/`@nest`/`@index`/`@json`/`@direction`, language,
+ * index, id or type maps, blank node identifiers, any IRI that would be resolved against the document base, an
+ * undefined term, anything safe mode rejects. The caller then runs jsonld.js, which gives the result or the error.
+ * Contexts are processed once and memoized per (active context, local context); the document is never mutated.
+ *
+ * @example
+ * ```ts
+ * const quads = toQuadsFast(credential, bundledContexts()) ?? (await jsonld.toRDF(credential, options));
+ * ```
+ */
+export function toQuadsFast(document: JsonObject, contexts: ContextResolver): FastQuad[] | undefined {
+  try {
+    const walker = new Walker(contexts);
+    walker.top(document);
+    return walker.quads;
+  } catch (e) {
+    if (e instanceof Bail) return undefined;
+    // A stack overflow on a very deep document is not ours to report: let the slow path decide.
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+}
+
+/** Like {@link toQuadsFast} but says why the fast path stepped aside (for tests and diagnostics). */
+export function explainSlowPath(document: JsonObject, contexts: ContextResolver): string | undefined {
+  try {
+    new Walker(contexts).top(document);
+    return undefined;
+  } catch (e) {
+    if (e instanceof Bail || e instanceof RangeError) return e.message;
+    throw e;
+  }
+}
+
+class Walker {
+  readonly quads: FastQuad[] = [];
+  private blankCount = 0;
+  /** Per graph (`''` for the default graph, else the blank label): named subjects' properties seen so far. */
+  private readonly named = new Map<string, Map<string, Map<string, Item[]>>>();
+
+  constructor(private readonly resolver: ContextResolver) {}
+
+  top(document: JsonObject): void {
+    if (typeof document !== 'object' || document === null || !isPlainObject(document)) {
+      throw new Bail('not a JSON object');
+    }
+    const r = this.object(INITIAL_CONTEXT, null, document, DEFAULT_GRAPH);
+    // jsonld.js drops (and safe mode rejects) a top-level value object, empty object or `{@id}`-only object.
+    if (r.isValue || r.count === 0 || (r.count === 1 && r.item.k === 'ref' && !r.item.id.startsWith('_:'))) {
+      throw new Bail('top-level object jsonld.js would drop');
+    }
+  }
+
+  private newBlank(): string {
+    // jsonld.js labels b0, b1, …; RDFC-1.0 relabels, but a label starting with c14n would be kept by rdf-canonize.
+    return `_:b${this.blankCount++}`;
+  }
+
+  /** jsonld.js `expand` on an object (node or value object), then its node-map entry and quads. */
+  private object(ctxIn: ActiveContext, activeProperty: string | null, element: JsonObject, graph: Graph): Expanded {
+    let ctx = ctxIn;
+    const keys = Object.keys(element);
+    // §5.1.2 step 7: a type-scoped context does not propagate into a nested node object, unless the object is a
+    // value object or only an @id (jsonld.js keeps the type-scoped context for those).
+    const typeScoped = ctx.previous ? ctx : null;
+    let mustRevert = true;
+    if (typeScoped && keys.length <= 2 && !keys.includes('@context')) {
+      for (const key of keys) {
+        const ep = typeScoped.expandVocab(key);
+        if (ep === '@value') {
+          mustRevert = false;
+          break;
+        }
+        if (ep === '@id' && keys.length === 1) {
+          mustRevert = false;
+          break;
+        }
+      }
+    }
+    const propertyDef = activeProperty === null ? undefined : ctxIn.terms.get(activeProperty);
+    if (mustRevert) ctx = ctx.revert();
+    if (propertyDef && '@context' in propertyDef) {
+      ctx = processContext(
+        ctx,
+        propertyDef['@context'] ?? null,
+        { propagate: true, overrideProtected: true },
+        this.resolver,
+      );
+    }
+    if ('@context' in element) {
+      const local = element['@context'];
+      const refs = Array.isArray(local) ? local : [local];
+      if (!refs.every((c) => typeof c === 'string' || c === null)) throw new Bail('embedded context object');
+      ctx = processContext(ctx, local ?? null, { propagate: true, overrideProtected: false }, this.resolver);
+    }
+    const typeScopedCtx = ctx;
+
+    let typeKey: string | undefined;
+    for (const key of keys) {
+      if (key !== '@context' && ctx.expandVocab(key) === '@type') {
+        if (typeKey !== undefined) throw new Bail('two keys expand to @type');
+        typeKey = key;
+      }
+    }
+    let rawTypes: string[] = [];
+    if (typeKey !== undefined) {
+      const value = element[typeKey];
+      const list = Array.isArray(value) ? value : [value];
+      if (!list.every((t): t is string => typeof t === 'string')) throw new Bail('@type values must be strings');
+      rawTypes = list;
+      const sorted = list.length > 1 ? [...list].sort() : list;
+      for (const type of sorted) {
+        const def = typeScopedCtx.terms.get(type);
+        if (def && '@context' in def) {
+          ctx = processContext(
+            ctx,
+            def['@context'] ?? null,
+            { propagate: false, overrideProtected: false },
+            this.resolver,
+          );
+        }
+      }
+      if (rawTypes.length > 0 && ctx.expandVocab(rawTypes[0]!) === '@json') throw new Bail('@json value');
+    }
+
+    // Value object (§5.1.2 step 15).
+    let valueKey: string | undefined;
+    for (const key of keys) if (key !== '@context' && ctx.expandVocab(key) === '@value') valueKey = key;
+    if (valueKey !== undefined) return this.valueObject(ctx, typeScopedCtx, element, keys, typeKey);
+
+    let id: string | undefined;
+    const types: string[] = [];
+    const props = new Map<string, Item[]>();
+    // The node's own label is needed before its @graph-container values are expanded only for their quads'
+    // subjects, which are emitted after the walk over the keys: allocate lazily.
+    for (const key of keys) {
+      if (key === '@context') continue;
+      const ep = ctx.expandVocab(key);
+      if (ep === null || !(isAbsoluteIri(ep) || isKeyword(ep))) {
+        throw new Bail(`invalid property ${key}`);
+      }
+      if (isKeyword(ep)) {
+        const value = element[key];
+        if (ep === '@id') {
+          if (typeof value !== 'string') throw new Bail('@id must be a string');
+          id = this.iri(ctx.expandBase(value));
+          continue;
+        }
+        if (ep === '@type') {
+          // A key that only a type-scoped context aliases to @type: jsonld.js's order-dependent handling is not ours.
+          if (key !== typeKey) throw new Bail('a second key expanding to @type');
+          for (const t of rawTypes) types.push(this.iri(typeScopedCtx.expandVocab(t)));
+          continue;
+        }
+        throw new Bail(`keyword ${ep} is not supported`);
+      }
+      if (ep.startsWith('_:')) throw new Bail('blank node predicate');
+      const value = element[key];
+      const def = ctx.terms.get(key);
+      let termCtx = ctx;
+      if (def && '@context' in def) {
+        termCtx = processContext(
+          ctx,
+          def['@context'] ?? null,
+          { propagate: true, overrideProtected: true },
+          this.resolver,
+        );
+      }
+      const container = def?.['@container'] ?? [];
+      for (const c of container) {
+        if (c === '@language' || c === '@index' || c === '@id' || c === '@type') {
+          throw new Bail(`${c} container is not supported`);
+        }
+      }
+      if (def?.['@type'] === '@json') throw new Bail('@json term');
+      if (value === null || value === undefined) continue;
+      let items: Item[];
+      if (container.includes('@graph')) {
+        items = this.graphContainer(termCtx, key, value, graph);
+        if (items.length === 0) continue;
+      } else {
+        items = [];
+        const valueContainer = termCtx.terms.get(key)?.['@container'] ?? [];
+        this.value(termCtx, key, value, graph, items, valueContainer.includes('@list'));
+        if (container.includes('@list')) {
+          // A single value (or an array) under an @list term becomes one list (§5.1.2 step 13.9).
+          const isArray = Array.isArray(value);
+          if (!isArray && items.length === 0) continue;
+          items = [{ k: 'list', items }];
+        } else if (Array.isArray(value) && items.length === 0) {
+          // jsonld.js keeps the key with an empty array: it counts as an entry of the expanded node.
+          if (!props.has(ep)) props.set(ep, []);
+          continue;
+        }
+      }
+      const existing = props.get(ep);
+      if (existing) existing.push(...items);
+      else props.set(ep, items);
+    }
+
+    const subject = id ?? this.newBlank();
+    const count = (id !== undefined ? 1 : 0) + (types.length > 0 ? 1 : 0) + props.size;
+    this.emitNode(subject, id !== undefined, types, props, graph);
+    return { item: { k: 'ref', id: subject }, count, isValue: false };
+  }
+
+  private valueObject(
+    ctx: ActiveContext,
+    typeScopedCtx: ActiveContext,
+    element: JsonObject,
+    keys: string[],
+    typeKey: string | undefined,
+  ): Expanded {
+    let v: JsonValue | undefined;
+    let t: string | undefined;
+    let l: string | undefined;
+    let hasLanguage = false;
+    for (const key of keys) {
+      if (key === '@context') continue;
+      const ep = ctx.expandVocab(key);
+      const value = element[key];
+      if (ep === '@value') v = value;
+      else if (ep === '@type' && key === typeKey) {
+        if (typeof value !== 'string') throw new Bail('value object @type must be one string');
+        const dt = typeScopedCtx.expandVocab(value);
+        if (dt === null || !isAbsoluteIri(dt) || dt.startsWith('_:')) throw new Bail('invalid typed value');
+        t = dt;
+      } else if (ep === '@language') {
+        if (value === null) continue;
+        if (typeof value !== 'string') throw new Bail('@language must be a string');
+        l = value.toLowerCase();
+        if (!BCP47.test(l)) throw new Bail('invalid @language value');
+        hasLanguage = true;
+      } else throw new Bail(`${String(ep)} in a value object`);
+    }
+    if (t !== undefined && hasLanguage) throw new Bail('value object with @type and @language');
+    if (v === null || v === undefined) throw new Bail('null @value');
+    if (typeof v === 'object') throw new Bail('@value must be a scalar');
+    if (hasLanguage && typeof v !== 'string') throw new Bail('only strings may be language-tagged');
+    const item: Item = { k: 'value', v, ...(t !== undefined && { t }), ...(l !== undefined && { l }) };
+    return { item, count: 1, isValue: true };
+  }
+
+  /** An IRI that jsonld.js emits unchanged: absolute, not a blank node identifier. */
+  private iri(expanded: string | null): string {
+    if (expanded === null || !isAbsoluteIri(expanded) || expanded.startsWith('_:')) {
+      throw new Bail(`not an absolute IRI: ${String(expanded)}`);
+    }
+    return expanded;
+  }
+
+  /** jsonld.js `expand` of a property value (array, scalar or object), appending the expanded items. */
+  private value(
+    ctx: ActiveContext,
+    key: string,
+    value: JsonValue,
+    graph: Graph,
+    out: Item[],
+    insideListArray: boolean,
+  ): void {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      for (const element of value) {
+        if (Array.isArray(element)) {
+          if (insideListArray) throw new Bail('list of lists');
+          this.value(ctx, key, element, graph, out, false);
+          continue;
+        }
+        this.value(ctx, key, element, graph, out, false);
+      }
+      return;
+    }
+    if (typeof value === 'object') {
+      if (!isPlainObject(value)) throw new Bail('not a JSON object');
+      out.push(this.object(ctx, key, value, graph).item);
+      return;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new Bail('not a JSON value');
+    }
+    out.push(this.scalar(ctx, key, value));
+  }
+
+  /** jsonld.js `_expandValue`: type coercion of a string, number or boolean. */
+  private scalar(ctx: ActiveContext, key: string, value: string | number | boolean): Item {
+    const def = ctx.terms.get(key);
+    const type = def?.['@type'];
+    if (type === '@id' && typeof value === 'string') return { k: 'ref', id: this.iri(ctx.expandBase(value)) };
+    if (type === '@vocab' && typeof value === 'string') {
+      const expanded = ctx.expandVocab(value);
+      // With @vocab typing jsonld.js falls back to the base for a relative value: not certain here.
+      return { k: 'ref', id: this.iri(expanded) };
+    }
+    if (type !== undefined && type !== '@id' && type !== '@vocab' && type !== '@none') {
+      return { k: 'value', v: value, t: type };
+    }
+    return { k: 'value', v: value };
+  }
+
+  /** A term with `@container: @graph` (the VC `proof`): each value is a node in its own blank-named graph. */
+  private graphContainer(ctx: ActiveContext, key: string, value: JsonValue, _graph: Graph): Item[] {
+    const out: Item[] = [];
+    for (const element of Array.isArray(value) ? value : [value]) {
+      if (element === null) continue;
+      if (typeof element !== 'object' || !isPlainObject(element)) {
+        throw new Bail('a graph container value jsonld.js would drop');
+      }
+      const name = this.newBlank();
+      const graph: FastBlankNode = { termType: 'BlankNode', value: name.slice(2) };
+      const r = this.object(ctx, key, element, graph);
+      // §5.1.2 step 13.10 drops (and safe mode rejects) empty, value, and {@id}-only objects.
+      if (r.isValue || r.count === 0 || (r.count === 1 && r.item.k === 'ref' && !r.item.id.startsWith('_:'))) {
+        throw new Bail('a graph container value jsonld.js would drop');
+      }
+      out.push({ k: 'ref', id: name });
+    }
+    return out;
+  }
+
+  /** The node map entry of one node occurrence (§7.1), deduplicated as jsonld.js's `addValue`, and its quads. */
+  private emitNode(subject: string, isNamed: boolean, types: string[], props: Map<string, Item[]>, graph: Graph) {
+    const s = term(subject);
+    let record: Map<string, Item[]> | undefined;
+    if (isNamed) {
+      let subjects = this.named.get(graph.value);
+      if (!subjects) this.named.set(graph.value, (subjects = new Map()));
+      record = subjects.get(subject);
+      if (!record) subjects.set(subject, (record = new Map()));
+    }
+    if (types.length > 0) {
+      const seen = record ? (record.get(TYPE_KEY) ?? []) : [];
+      if (record && !record.has(TYPE_KEY)) record.set(TYPE_KEY, seen);
+      for (const type of types) {
+        if (seen.some((x) => x.k === 'ref' && x.id === type)) continue;
+        seen.push({ k: 'ref', id: type });
+        this.quads.push({ subject: s, predicate: RDF_TYPE, object: { termType: 'NamedNode', value: type }, graph });
+      }
+    }
+    for (const [predicate, items] of props) {
+      let seen: Item[];
+      if (record) {
+        seen = record.get(predicate) ?? [];
+        if (!record.has(predicate)) record.set(predicate, seen);
+      } else seen = [];
+      const p: FastNamedNode = { termType: 'NamedNode', value: predicate };
+      for (const item of items) {
+        if (item.k !== 'list') {
+          if (seen.some((x) => sameItem(x, item))) continue;
+          seen.push(item);
+        }
+        this.quads.push({ subject: s, predicate: p, object: this.object2rdf(item, graph), graph });
+      }
+    }
+  }
+
+  /** jsonld.js `_objectToRDF` (§8.1.2 Object to RDF Conversion) and `_listToRDF`. */
+  private object2rdf(item: Item, graph: Graph): FastNamedNode | FastBlankNode | FastLiteral {
+    if (item.k === 'ref') return term(item.id);
+    if (item.k === 'value') return literal(item);
+    const cells = item.items;
+    if (cells.length === 0) return RDF_NIL;
+    let head: FastBlankNode | undefined;
+    let subject: FastBlankNode | undefined;
+    for (const cell of cells) {
+      const node = term(this.newBlank()) as FastBlankNode;
+      if (subject) this.quads.push({ subject, predicate: RDF_REST, object: node, graph });
+      else head = node;
+      this.quads.push({ subject: node, predicate: RDF_FIRST, object: this.object2rdf(cell, graph), graph });
+      subject = node;
+    }
+    this.quads.push({ subject: subject!, predicate: RDF_REST, object: RDF_NIL, graph });
+    return head!;
+  }
+}
+
+/** jsonld.js `types.isObject`: other objects (Date, Map, class instances) are scalars there. */
+function isPlainObject(v: object): v is JsonObject {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype && !Array.isArray(v);
+}
+
+function term(id: string): FastNamedNode | FastBlankNode {
+  return id.startsWith('_:') ? { termType: 'BlankNode', value: id.slice(2) } : { termType: 'NamedNode', value: id };
+}
+
+const isDouble = (v: number): boolean => String(v).indexOf('.') !== -1 || Math.abs(v) >= 1e21;
+
+/** jsonld.js `_objectToRDF` for value objects: booleans, canonical doubles, integers, language and typed strings. */
+function literal(item: { v: string | number | boolean; t?: string; l?: string }): FastLiteral {
+  const { v, t } = item;
+  if (typeof v === 'boolean') return lit(String(v), t ?? XSD_BOOLEAN);
+  if ((typeof v === 'number' && isDouble(v)) || t === XSD_DOUBLE) {
+    const n = typeof v === 'number' ? v : parseFloat(v);
+    return lit(n.toExponential(15).replace(/(\d)0*e\+?/, '$1E'), t ?? XSD_DOUBLE);
+  }
+  if (typeof v === 'number') return lit(v.toFixed(0), t ?? XSD_INTEGER);
+  if (item.l !== undefined) {
+    return {
+      termType: 'Literal',
+      value: v,
+      datatype: { termType: 'NamedNode', value: RDF_LANGSTRING },
+      language: item.l,
+    };
+  }
+  return lit(v, t ?? XSD_STRING);
+}
+
+function lit(value: string, datatype: string): FastLiteral {
+  return { termType: 'Literal', value, datatype: { termType: 'NamedNode', value: datatype } };
+}
