@@ -185,3 +185,7 @@ export { signCredentialJwt } from './jwt/sign-credential-jwt.js';
 export type { CredentialJwtForm, JwtSigningAlgorithm, SignCredentialJwtOptions } from './jwt/sign-credential-jwt.js';
 export { verifyCredentialJwt } from './jwt/verify-credential-jwt.js';
 export type { CredentialJwtVerification, JwtCheck, VerifyCredentialJwtOptions } from './jwt/verify-credential-jwt.js';
+
+// --- batches (helper: batch)
+export { runOrderedBatch } from './batch/run-ordered-batch.js';
+export type { BatchChunk, OrderedBatchOptions, OrderedBatchStats } from './batch/run-ordered-batch.js';
