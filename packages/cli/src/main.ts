@@ -3,6 +3,8 @@ import { isSkillproofError } from '@skillproof/core';
 import { bake, unbakeCommand } from './commands/bake.js';
 import { keysGenerate } from './commands/keys.js';
 import { sign } from './commands/sign.js';
+import { signBatch } from './commands/sign-batch.js';
+import { verifyBatch } from './commands/verify-batch.js';
 import { EXIT, verify } from './commands/verify.js';
 import { UsageError } from './io.js';
 
@@ -37,6 +39,26 @@ export async function main(argv: string[]): Promise<number> {
     .option('--offline', 'Never use the network (checks that need it are reported as unknown)')
     .action((inputs: string[], options) => {
       run = () => verify(inputs, options);
+    });
+
+  cli
+    .command('sign-batch', 'Sign JSON Lines: unsigned credentials on standard input, signed ones on standard output')
+    .option('--key <file>', 'The private key file')
+    .option('--format <format>', 'di (default: one signed credential per line) or jwt (one JWT as a JSON string)')
+    .option('--created <iso>', 'The proof creation time of every credential (default: now, once for the batch)')
+    .option('--threads <n>', 'Worker threads (default: the available cores; 1 signs in this thread)')
+    .option('--stats', 'Print throughput and the in-flight peak as JSON on standard error')
+    .action((options) => {
+      run = () => signBatch(options);
+    });
+
+  cli
+    .command('verify-batch', 'Verify JSON Lines: one { verified, checks } line per input line')
+    .option('--offline', 'Never use the network (checks that need it are reported as unknown)')
+    .option('--threads <n>', 'Worker threads (default: the available cores; 1 verifies in this thread)')
+    .option('--stats', 'Print throughput and the in-flight peak as JSON on standard error')
+    .action((options) => {
+      run = () => verifyBatch(options);
     });
 
   cli
