@@ -124,4 +124,21 @@ describe('skillproof verify-batch', () => {
     });
     expect(codes).toEqual(['ERR_FORMAT_UNKNOWN', 'ERR_FORMAT_UNKNOWN', 'ERR_JSON_PARSE', 'ERR_JSON_PARSE']);
   });
+
+  it('stops with exit 1 and one line on standard error when the reader goes away (… | head), not a crash', () => {
+    const many = Array.from({ length: 300 }, () => 'not json').join('\n') + '\n';
+    writeFileSync(join(dir, 'many.jsonl'), many.repeat(50));
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" verify-batch --offline --threads 1 < many.jsonl 2> err.txt | head -c 1 > /dev/null; echo \${PIPESTATUS[0]}`,
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stdout.trim()).toBe('1');
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).toBe(
+      'skillproof: The output was closed before the batch ended.\n',
+    );
+  });
 });

@@ -28,10 +28,21 @@ export interface BatchSummary extends OrderedBatchStats {
   unknown: number;
 }
 
+/** Standard output went away before the batch ended (`… | head`): the command stops quietly with exit 1. */
+export class OutputClosedError extends Error {
+  override readonly name = 'OutputClosedError';
+}
+
+function isClosedOutput(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return e instanceof OutputClosedError || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
 /** Writes and, when the stream's buffer is full, waits for `drain`: the batch stops reading meanwhile. */
 export function writeWithBackPressure(output: Writable, text: string): void | Promise<void> {
   if (output.errored) throw output.errored;
-  if (output.destroyed || output.writableEnded) throw new Error('The output was closed before the batch ended.');
+  if (output.destroyed || output.writableEnded)
+    throw new OutputClosedError('The output was closed before the batch ended.');
   if (output.write(text)) return;
   return new Promise<void>((resolve, reject) => {
     const done = (error?: Error) => {
@@ -43,7 +54,7 @@ export function writeWithBackPressure(output: Writable, text: string): void | Pr
     };
     const onDrain = () => done();
     const onError = (e: Error) => done(e);
-    const onClose = () => done(new Error('The output was closed before the batch ended.'));
+    const onClose = () => done(new OutputClosedError('The output was closed before the batch ended.'));
     output.on('drain', onDrain);
     output.on('error', onError);
     output.on('close', onClose);
@@ -74,6 +85,9 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
       },
     });
     return { ...stats, threads, failed, unknown };
+  } catch (e) {
+    if (isClosedOutput(e)) throw new OutputClosedError('The output was closed before the batch ended.', { cause: e });
+    throw e;
   } finally {
     options.output.off('error', ignore);
     await pool?.close();

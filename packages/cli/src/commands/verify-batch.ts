@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { BatchTask } from '../batch/line-processor.js';
-import { runBatch } from '../batch/run-batch.js';
+import { OutputClosedError, runBatch } from '../batch/run-batch.js';
 import { parseThreads, reportStats } from './batch-options.js';
 import { EXIT } from './verify.js';
 
@@ -28,7 +28,14 @@ export async function verifyBatch(
   const startedAt = performance.now();
   const threads = parseThreads(options.threads);
   const task: BatchTask = { kind: 'verify', offline: options.offline === true };
-  const summary = await runBatch({ task, threads, input: io.input, output: io.output });
+  let summary;
+  try {
+    summary = await runBatch({ task, threads, input: io.input, output: io.output });
+  } catch (e) {
+    if (!(e instanceof OutputClosedError)) throw e;
+    console.error(`skillproof: ${e.message}`);
+    return EXIT.failed;
+  }
   if (options.stats) reportStats(summary, startedAt);
   if (summary.failed > 0) return EXIT.failed;
   return summary.unknown > 0 ? EXIT.unknown : EXIT.verified;
