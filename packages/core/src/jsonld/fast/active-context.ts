@@ -73,6 +73,14 @@ export const isAbsoluteIri = (v: string): boolean => ABSOLUTE_IRI.test(v);
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
+/** See {@link ActiveContext.info}. */
+export interface KeyInfo {
+  readonly iri: string | null;
+  /** `iri`: absolute and not a blank node; `bad`: null or relative (safe mode rejects it). */
+  readonly kind: 'keyword' | 'iri' | 'blank' | 'bad';
+  readonly def: TermDefinition | undefined;
+}
+
 /** Result of IRI expansion that jsonld.js would have to resolve against the document base: never certain here. */
 const NEEDS_BASE = Symbol('needs base');
 
@@ -92,7 +100,7 @@ export class ActiveContext {
   // Memo tables, keyed by the identity of the local context object (or null for a `null` context).
   private readonly applied = new Map<string, WeakMap<object, ActiveContext>>();
   private withPreviousMemo: ActiveContext | undefined;
-  private readonly vocabIris = new Map<string, string | null | typeof NEEDS_BASE>();
+  private readonly infos = new Map<string, KeyInfo>();
 
   constructor(parent?: ActiveContext) {
     this.terms = new Map(parent?.terms);
@@ -128,12 +136,31 @@ export class ActiveContext {
 
   /** IRI expansion with `vocab: true` (property keys, `@type` values), memoized: this context never changes. */
   expandVocab(value: string): string | null {
-    let r = this.vocabIris.get(value);
+    return this.info(value).iri;
+  }
+
+  /**
+   * What a key (or a `@type` value) means here: its vocab expansion, whether that is a keyword or an IRI jsonld.js
+   * accepts as a predicate or class (absolute, not a blank node), and the term definition. Memoized.
+   */
+  info(value: string): KeyInfo {
+    let r = this.infos.get(value);
     if (r === undefined) {
-      r = expandIri(this, value, true, false);
-      if (this.vocabIris.size < 4096) this.vocabIris.set(value, r);
+      const iri = expandIri(this, value, true, false);
+      if (iri === NEEDS_BASE) throw new Bail(`IRI ${value} would be resolved against the document base`);
+      const kind =
+        iri === null
+          ? 'bad'
+          : isKeyword(iri)
+            ? 'keyword'
+            : isAbsoluteIri(iri)
+              ? iri.startsWith('_:')
+                ? 'blank'
+                : 'iri'
+              : 'bad';
+      r = { iri, kind, def: this.terms.get(value) };
+      if (this.infos.size < 4096) this.infos.set(value, r);
     }
-    if (r === NEEDS_BASE) throw new Bail(`IRI ${value} would be resolved against the document base`);
     return r;
   }
 

@@ -10,7 +10,6 @@ import {
   Bail,
   INITIAL_CONTEXT,
   isAbsoluteIri,
-  isKeyword,
   processContext,
   type ContextResolver,
 } from './active-context.js';
@@ -59,6 +58,10 @@ const XSD_INTEGER = `${XSD}integer`;
 const XSD_STRING = `${XSD}string`;
 const DEFAULT_GRAPH: FastDefaultGraph = { termType: 'DefaultGraph', value: '' };
 const TYPE_KEY = '@type';
+const EMPTY: string[] = [];
+const PROPERTY_SCOPED = { propagate: true, overrideProtected: true } as const;
+const TYPE_SCOPED = { propagate: false, overrideProtected: false } as const;
+const EMBEDDED = { propagate: true, overrideProtected: false } as const;
 // jsonld.js lib/util.js REGEX_BCP47: a tag that does not match is a safe-mode error.
 const BCP47 = /^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$/;
 
@@ -153,49 +156,42 @@ class Walker {
   private object(ctxIn: ActiveContext, activeProperty: string | null, element: JsonObject, graph: Graph): Expanded {
     let ctx = ctxIn;
     const keys = Object.keys(element);
+    const hasContext = '@context' in element;
     // §5.1.2 step 7: a type-scoped context does not propagate into a nested node object, unless the object is a
     // value object or only an @id (jsonld.js keeps the type-scoped context for those).
-    const typeScoped = ctx.previous ? ctx : null;
-    let mustRevert = true;
-    if (typeScoped && keys.length <= 2 && !keys.includes('@context')) {
-      for (const key of keys) {
-        const ep = typeScoped.expandVocab(key);
-        if (ep === '@value') {
-          mustRevert = false;
-          break;
-        }
-        if (ep === '@id' && keys.length === 1) {
-          mustRevert = false;
-          break;
+    if (ctx.previous) {
+      let mustRevert = true;
+      if (keys.length <= 2 && !hasContext) {
+        for (const key of keys) {
+          const ep = ctx.info(key).iri;
+          if (ep === '@value' || (ep === '@id' && keys.length === 1)) {
+            mustRevert = false;
+            break;
+          }
         }
       }
+      if (mustRevert) ctx = ctx.revert();
     }
-    const propertyDef = activeProperty === null ? undefined : ctxIn.terms.get(activeProperty);
-    if (mustRevert) ctx = ctx.revert();
-    if (propertyDef && '@context' in propertyDef) {
-      ctx = processContext(
-        ctx,
-        propertyDef['@context'] ?? null,
-        { propagate: true, overrideProtected: true },
-        this.resolver,
-      );
+    const propertyDef = activeProperty === null ? undefined : ctxIn.info(activeProperty).def;
+    if (propertyDef && propertyDef['@context'] !== undefined) {
+      ctx = processContext(ctx, propertyDef['@context'], PROPERTY_SCOPED, this.resolver);
     }
-    if ('@context' in element) {
+    if (hasContext) {
       const local = element['@context'];
       const refs = Array.isArray(local) ? local : [local];
       if (!refs.every((c) => typeof c === 'string' || c === null)) throw new Bail('embedded context object');
-      ctx = processContext(ctx, local ?? null, { propagate: true, overrideProtected: false }, this.resolver);
+      ctx = processContext(ctx, local ?? null, EMBEDDED, this.resolver);
     }
     const typeScopedCtx = ctx;
 
     let typeKey: string | undefined;
     for (const key of keys) {
-      if (key !== '@context' && ctx.expandVocab(key) === '@type') {
+      if (key !== '@context' && ctx.info(key).iri === '@type') {
         if (typeKey !== undefined) throw new Bail('two keys expand to @type');
         typeKey = key;
       }
     }
-    let rawTypes: string[] = [];
+    let rawTypes: string[] = EMPTY;
     if (typeKey !== undefined) {
       const value = element[typeKey];
       const list = Array.isArray(value) ? value : [value];
@@ -203,36 +199,22 @@ class Walker {
       rawTypes = list;
       const sorted = list.length > 1 ? [...list].sort() : list;
       for (const type of sorted) {
-        const def = typeScopedCtx.terms.get(type);
-        if (def && '@context' in def) {
-          ctx = processContext(
-            ctx,
-            def['@context'] ?? null,
-            { propagate: false, overrideProtected: false },
-            this.resolver,
-          );
+        const def = typeScopedCtx.info(type).def;
+        if (def && def['@context'] !== undefined) {
+          ctx = processContext(ctx, def['@context'], TYPE_SCOPED, this.resolver);
         }
       }
-      if (rawTypes.length > 0 && ctx.expandVocab(rawTypes[0]!) === '@json') throw new Bail('@json value');
+      if (rawTypes.length > 0 && ctx.info(rawTypes[0]!).iri === '@json') throw new Bail('@json value');
     }
-
-    // Value object (§5.1.2 step 15).
-    let valueKey: string | undefined;
-    for (const key of keys) if (key !== '@context' && ctx.expandVocab(key) === '@value') valueKey = key;
-    if (valueKey !== undefined) return this.valueObject(ctx, typeScopedCtx, element, keys, typeKey);
 
     let id: string | undefined;
     const types: string[] = [];
     const props = new Map<string, Item[]>();
-    // The node's own label is needed before its @graph-container values are expanded only for their quads'
-    // subjects, which are emitted after the walk over the keys: allocate lazily.
     for (const key of keys) {
       if (key === '@context') continue;
-      const ep = ctx.expandVocab(key);
-      if (ep === null || !(isAbsoluteIri(ep) || isKeyword(ep))) {
-        throw new Bail(`invalid property ${key}`);
-      }
-      if (isKeyword(ep)) {
+      const info = ctx.info(key);
+      const ep = info.iri!;
+      if (info.kind === 'keyword') {
         const value = element[key];
         if (ep === '@id') {
           if (typeof value !== 'string') throw new Bail('@id must be a string');
@@ -242,45 +224,51 @@ class Walker {
         if (ep === '@type') {
           // A key that only a type-scoped context aliases to @type: jsonld.js's order-dependent handling is not ours.
           if (key !== typeKey) throw new Bail('a second key expanding to @type');
-          for (const t of rawTypes) types.push(this.iri(typeScopedCtx.expandVocab(t)));
+          for (const t of rawTypes) {
+            const typeInfo = typeScopedCtx.info(t);
+            if (typeInfo.kind !== 'iri') throw new Bail(`relative @type reference ${t}`);
+            types.push(typeInfo.iri!);
+          }
           continue;
+        }
+        // §5.1.2 step 15: a value object (everything else in it is checked there).
+        if (ep === '@value') return this.valueObject(ctx, typeScopedCtx, element, keys, typeKey);
+        if (ep === '@language' && keys.some((k) => ctx.info(k).iri === '@value')) {
+          return this.valueObject(ctx, typeScopedCtx, element, keys, typeKey);
         }
         throw new Bail(`keyword ${ep} is not supported`);
       }
-      if (ep.startsWith('_:')) throw new Bail('blank node predicate');
+      if (info.kind !== 'iri') throw new Bail(`invalid property ${key}`);
       const value = element[key];
-      const def = ctx.terms.get(key);
+      const def = info.def;
       let termCtx = ctx;
-      if (def && '@context' in def) {
-        termCtx = processContext(
-          ctx,
-          def['@context'] ?? null,
-          { propagate: true, overrideProtected: true },
-          this.resolver,
-        );
-      }
-      const container = def?.['@container'] ?? [];
-      for (const c of container) {
-        if (c === '@language' || c === '@index' || c === '@id' || c === '@type') {
-          throw new Bail(`${c} container is not supported`);
+      let container = EMPTY;
+      if (def) {
+        if (def['@context'] !== undefined)
+          termCtx = processContext(ctx, def['@context'], PROPERTY_SCOPED, this.resolver);
+        container = def['@container'] ?? EMPTY;
+        for (const c of container) {
+          if (c === '@language' || c === '@index' || c === '@id' || c === '@type') {
+            throw new Bail(`${c} container is not supported`);
+          }
         }
+        if (def['@type'] === '@json') throw new Bail('@json term');
       }
-      if (def?.['@type'] === '@json') throw new Bail('@json term');
       if (value === null || value === undefined) continue;
       let items: Item[];
       if (container.includes('@graph')) {
-        items = this.graphContainer(termCtx, key, value, graph);
+        items = this.graphContainer(termCtx, key, value);
         if (items.length === 0) continue;
       } else {
         items = [];
-        const valueContainer = termCtx.terms.get(key)?.['@container'] ?? [];
-        this.value(termCtx, key, value, graph, items, valueContainer.includes('@list'));
+        if (Array.isArray(value)) {
+          const valueContainer = termCtx === ctx ? container : (termCtx.info(key).def?.['@container'] ?? EMPTY);
+          this.value(termCtx, key, value, graph, items, valueContainer.includes('@list'));
+        } else this.value(termCtx, key, value, graph, items, false);
         if (container.includes('@list')) {
-          // A single value (or an array) under an @list term becomes one list (§5.1.2 step 13.9).
-          const isArray = Array.isArray(value);
-          if (!isArray && items.length === 0) continue;
+          // A single value or an array under an @list term becomes one list (§5.1.2 step 13.9).
           items = [{ k: 'list', items }];
-        } else if (Array.isArray(value) && items.length === 0) {
+        } else if (items.length === 0) {
           // jsonld.js keeps the key with an empty array: it counts as an entry of the expanded node.
           if (!props.has(ep)) props.set(ep, []);
           continue;
@@ -310,14 +298,14 @@ class Walker {
     let hasLanguage = false;
     for (const key of keys) {
       if (key === '@context') continue;
-      const ep = ctx.expandVocab(key);
+      const ep = ctx.info(key).iri;
       const value = element[key];
       if (ep === '@value') v = value;
       else if (ep === '@type' && key === typeKey) {
         if (typeof value !== 'string') throw new Bail('value object @type must be one string');
-        const dt = typeScopedCtx.expandVocab(value);
-        if (dt === null || !isAbsoluteIri(dt) || dt.startsWith('_:')) throw new Bail('invalid typed value');
-        t = dt;
+        const dt = typeScopedCtx.info(value);
+        if (dt.kind !== 'iri') throw new Bail('invalid typed value');
+        t = dt.iri!;
       } else if (ep === '@language') {
         if (value === null) continue;
         if (typeof value !== 'string') throw new Bail('@language must be a string');
@@ -376,13 +364,13 @@ class Walker {
 
   /** jsonld.js `_expandValue`: type coercion of a string, number or boolean. */
   private scalar(ctx: ActiveContext, key: string, value: string | number | boolean): Item {
-    const def = ctx.terms.get(key);
-    const type = def?.['@type'];
+    const type = ctx.info(key).def?.['@type'];
     if (type === '@id' && typeof value === 'string') return { k: 'ref', id: this.iri(ctx.expandBase(value)) };
     if (type === '@vocab' && typeof value === 'string') {
-      const expanded = ctx.expandVocab(value);
       // With @vocab typing jsonld.js falls back to the base for a relative value: not certain here.
-      return { k: 'ref', id: this.iri(expanded) };
+      const expanded = ctx.info(value);
+      if (expanded.kind !== 'iri') throw new Bail(`not an absolute IRI: ${value}`);
+      return { k: 'ref', id: expanded.iri! };
     }
     if (type !== undefined && type !== '@id' && type !== '@vocab' && type !== '@none') {
       return { k: 'value', v: value, t: type };
@@ -391,7 +379,7 @@ class Walker {
   }
 
   /** A term with `@container: @graph` (the VC `proof`): each value is a node in its own blank-named graph. */
-  private graphContainer(ctx: ActiveContext, key: string, value: JsonValue, _graph: Graph): Item[] {
+  private graphContainer(ctx: ActiveContext, key: string, value: JsonValue): Item[] {
     const out: Item[] = [];
     for (const element of Array.isArray(value) ? value : [value]) {
       if (element === null) continue;
@@ -469,7 +457,7 @@ class Walker {
 /** jsonld.js `types.isObject`: other objects (Date, Map, class instances) are scalars there. */
 function isPlainObject(v: object): v is JsonObject {
   const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype && !Array.isArray(v);
+  return (proto === Object.prototype || proto === null) && !Array.isArray(v);
 }
 
 function term(id: string): FastNamedNode | FastBlankNode {
