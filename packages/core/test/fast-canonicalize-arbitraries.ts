@@ -81,6 +81,11 @@ const iri = fc.oneof(
   },
   { weight: 1, arbitrary: text.map((t) => 'https://ex.org/' + t) },
   { weight: 1, arbitrary: fc.constantFrom('xsd:dateTime', 'https://ex.org/ü', 'https://ex.org/a b', '') },
+  // IRIs that are prefixes of one another: `<a>` sorts after `<a/b>` and `<a#x>` (`>` is above `/` and `#`).
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('https://ex.org/a/b', 'https://ex.org/a#x', 'https://ex.org/a0', 'https://ex.org/a>'),
+  },
 );
 const predicate = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('https://ex.org/p', 'https://ex.org/q', 'https://ex.org/r') },
@@ -99,7 +104,7 @@ const literalTerm = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(text, fc.constantFrom('en', 'en-US', 'de', 'fr-be', ''))
+      .tuple(text, fc.constantFrom('en', 'en-US', 'en-us-x', 'de', 'fr-be', '', 'en x', 'en\u0001', 'en!', 'EN'))
       .map(([v, lang]) => literal(v, RDF_LANGSTRING, lang)),
   },
   { weight: 1, arbitrary: text.map((v) => literal(v, RDF_LANGSTRING)) },
@@ -136,6 +141,7 @@ export function randomDataset(labels: fc.Arbitrary<string> = label): fc.Arbitrar
       copies: fc.array(fc.nat(), { maxLength: 2 }),
     })
     .map(({ base, sameObject, copies }) => {
+      // fast-check may hand the same generated quads to several runs while shrinking; the copies below are fresh.
       const quads = [...base];
       if (base.length > 0) {
         for (const i of sameObject) quads.push(base[i % base.length]!);

@@ -79,6 +79,10 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   const nodeIndex = new Map<string, number>();
   const labels: string[] = [];
   const nodeQuads: number[][] = [];
+  // Cleared between calls only, so that every predicate rank read in this call belongs to one consistent order.
+  if (predicates.size > CACHE_LIMIT) clearPredicates();
+  // Whether sorting by (subject, predicate rank, object, graph) equals sorting whole lines; see serializeBySubject.
+  let ordinary = true;
 
   const node = (label: string, q: number): number => {
     let i = nodeIndex.get(label);
@@ -99,32 +103,44 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
     const sb = subject.termType === 'BlankNode' ? node(subject.value, q) : -1;
     const ob = object.termType === 'BlankNode' ? node(object.value, q) : -1;
     const gb = graph.termType === 'BlankNode' ? node(graph.value, q) : -1;
-    const s = sb < 0 ? '<' + escapeIri(subject.value) + '>' : '';
-    // Generalized RDF (a blank-node predicate) is written as given, as rdf-canonize does.
-    const p =
-      predicate.termType === 'NamedNode' ? ' <' + escapeIri(predicate.value) + '> ' : ' _:' + predicate.value + ' ';
+    // A named subject is written here only when first-degree lines need it; otherwise once per subject, below.
+    const s = sb < 0 && (ob >= 0 || gb >= 0) ? '<' + escapeIri(subject.value) + '>' : '';
+    let entry: PredicateEntry | undefined;
+    let p: string;
+    if (predicate.termType === 'NamedNode') {
+      entry = predicateEntry(predicate.value);
+      p = entry.text;
+    } else {
+      // Generalized RDF (a blank-node predicate) is written as given, as rdf-canonize does.
+      p = ' _:' + predicate.value + ' ';
+      ordinary = false;
+    }
     const o = ob < 0 ? serializeObject(object) : '';
+    if (ordinary && object.termType === 'Literal' && object.language && !isPlainLanguage(object.language)) {
+      ordinary = false;
+    }
     const g = gb >= 0 ? '' : graph.termType === 'NamedNode' ? ' <' + escapeIri(graph.value) + '> .\n' : ' .\n';
-    rows[q] = { s, p, o, g, sb, ob, gb, predicate: predicate.value };
+    rows[q] = { s, p, entry, o, g, sb, ob, gb, predicate: predicate.value };
   }
 
   const nodes = labels.length;
   // §4.4.3 step 5: first-degree hashes (§4.6), computed once; rdf-canonize runs the loop only once (see its note on
   // the `simple` flag), so later canonical labels never feed back into them.
-  const hashes: string[] = new Array<string>(nodes);
-  for (let i = 0; i < nodes; i++) hashes[i] = hashFirstDegree(i, nodeQuads[i]!, rows);
+  // Raw digests: their byte order is the order of their hex forms, which only Hash N-Degree Quads needs.
+  const digests: Uint8Array[] = new Array<Uint8Array>(nodes);
+  for (let i = 0; i < nodes; i++) digests[i] = hashFirstDegree(i, nodeQuads[i]!, rows);
 
   const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
   const order = new Array<number>(nodes);
   for (let i = 0; i < nodes; i++) order[i] = i;
   // Stable: nodes with equal hashes stay in order of first appearance, as rdf-canonize's lists do.
-  order.sort((a, b) => compare(hashes[a]!, hashes[b]!));
+  if (nodes > 1) order.sort((a, b) => compareBytes(digests[a]!, digests[b]!));
 
   const nonUnique: string[][] = [];
   for (let k = 0; k < nodes;) {
-    const hash = hashes[order[k]!]!;
+    const digest = digests[order[k]!]!;
     let end = k + 1;
-    while (end < nodes && hashes[order[end]!] === hash) end++;
+    while (end < nodes && compareBytes(digests[order[end]!]!, digest) === 0) end++;
     if (end - k === 1) canonical.getId(labels[order[k]!]!);
     else nonUnique.push(order.slice(k, end).map((i) => labels[i]!));
     k = end;
@@ -139,7 +155,7 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
       nodeIndex,
       labels,
       nodeQuads,
-      hashes,
+      digests.map((d) => hexEncode(d)),
       rows,
     ).run();
   }
@@ -153,21 +169,88 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   const canonicalLabels = new Array<string>(nodes);
   for (let i = 0; i < nodes; i++) {
     const label = labels[i]!;
-    canonicalLabels[i] = label === '' || label.startsWith(CANONICAL_PREFIX) ? label : canonical.getId(label);
+    if (label === '' || label.startsWith(CANONICAL_PREFIX)) {
+      canonicalLabels[i] = label;
+      ordinary = false;
+    } else {
+      canonicalLabels[i] = canonical.getId(label);
+    }
   }
-  const hasEmptyLabel = nodeIndex.has('');
-  const label = (i: number): string =>
-    // rdf-canonize never records an issued identifier for the empty label, so each occurrence gets a new one.
-    hasEmptyLabel && labels[i] === '' ? canonical.getId('') : canonicalLabels[i]!;
+  return ordinary
+    ? serializeBySubject(quads, rows, canonicalLabels)
+    : serializeLines(rows, quads, labels, canonicalLabels, canonical);
+}
 
-  const lines = new Array<string>(count);
+/**
+ * The sorted document without building and comparing whole lines: subjects are sorted once, and each subject's quads
+ * by predicate rank, then object, then graph text. This equals sorting whole lines (UTF-16 code units) because no
+ * subject or predicate text is a proper prefix of another (an IRIREF ends at its only `>`; `_:c14n1` / `_:c14n10` is
+ * decided by ` ` < `0` either way), and an object text that is a proper prefix of another (`"a"` of `"a"@en`, `"a"@en`
+ * of `"a"@en-gb`) is followed by ` `, which sorts below every character that can continue it; callers ensure that by
+ * sending language tags with spaces or control characters, generalized predicates and kept labels elsewhere.
+ */
+function serializeBySubject(quads: readonly Quad[], rows: readonly Row[], labels: readonly string[]): string {
+  const count = rows.length;
+  const objects = new Array<string>(count);
+  const graphs = new Array<string>(count);
+  const ranks = new Array<number>(count);
+  const groupOfIri = new Map<string, number>();
+  const groupOfNode = new Array<number>(labels.length).fill(-1);
+  const heads: string[] = [];
+  const members: number[][] = [];
   for (let q = 0; q < count; q++) {
     const r = rows[q]!;
-    if (r.sb < 0 && r.ob < 0 && r.gb < 0) {
-      lines[q] = r.s + r.p + r.o + r.g;
-      continue;
+    objects[q] = r.ob < 0 ? r.o : '_:' + labels[r.ob]!;
+    graphs[q] = r.gb < 0 ? r.g : ' _:' + labels[r.gb]! + ' .\n';
+    ranks[q] = r.entry!.rank;
+    let group: number | undefined;
+    if (r.sb < 0) {
+      const iri = quads[q]!.subject.value;
+      group = groupOfIri.get(iri);
+      if (group === undefined) {
+        group = heads.length;
+        groupOfIri.set(iri, group);
+        heads.push(r.s || '<' + escapeIri(iri) + '>');
+        members.push([]);
+      }
+    } else {
+      group = groupOfNode[r.sb]!;
+      if (group < 0) {
+        group = heads.length;
+        groupOfNode[r.sb] = group;
+        heads.push('_:' + labels[r.sb]!);
+        members.push([]);
+      }
     }
-    const s = r.sb < 0 ? r.s : '_:' + label(r.sb);
+    members[group]!.push(q);
+  }
+  const byPredicateObjectGraph = (a: number, b: number): number =>
+    ranks[a]! - ranks[b]! || compare(objects[a]!, objects[b]!) || compare(graphs[a]!, graphs[b]!);
+  const order = heads.map((_, i) => i).sort((a, b) => compare(heads[a]!, heads[b]!));
+  let out = '';
+  for (const group of order) {
+    const head = heads[group]!;
+    const list = members[group]!;
+    if (list.length > 1) list.sort(byPredicateObjectGraph);
+    for (const q of list) out += head + rows[q]!.p + objects[q]! + graphs[q]!;
+  }
+  return out;
+}
+
+/** Whole lines, for datasets with labels rdf-canonize keeps or re-issues per use (`c14n…`, the empty label). */
+function serializeLines(
+  rows: readonly Row[],
+  quads: readonly Quad[],
+  labels: readonly string[],
+  canonicalLabels: readonly string[],
+  canonical: IdentifierIssuer,
+): string {
+  // rdf-canonize never records an issued identifier for the empty label, so each use gets a new one.
+  const label = (i: number): string => (labels[i] === '' ? canonical.getId('') : canonicalLabels[i]!);
+  const lines = new Array<string>(rows.length);
+  for (let q = 0; q < rows.length; q++) {
+    const r = rows[q]!;
+    const s = r.sb >= 0 ? '_:' + label(r.sb) : r.s || '<' + escapeIri(quads[q]!.subject.value) + '>';
     const o = r.ob < 0 ? r.o : '_:' + label(r.ob);
     lines[q] = s + r.p + o + (r.gb < 0 ? r.g : ' _:' + label(r.gb) + ' .\n');
   }
@@ -175,11 +258,16 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   return lines.join('');
 }
 
-/** A quad serialized once: `s` and `o` are empty where the term is a blank node (index in `sb`/`ob`/`gb`). */
+/**
+ * A quad serialized once: `o` is empty where the term is a blank node (index in `sb`/`ob`/`gb`); `s` is set only for a
+ * named subject of a quad with a blank node (first-degree lines need it).
+ */
 interface Row {
   s: string;
   /** ` <predicate> ` */
   p: string;
+  /** The predicate's interned text and rank; absent for a generalized (blank node) predicate. */
+  entry: PredicateEntry | undefined;
   o: string;
   /** ` <graph> .\n` or ` .\n`; empty when the graph name is a blank node. */
   g: string;
@@ -201,7 +289,7 @@ function addQuad(list: number[], q: number, quads: readonly Quad[]): void {
 }
 
 /** §4.6 Hash First Degree Quads: the reference node is `_:a`, every other blank node `_:z`. */
-function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readonly Row[]): string {
+function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readonly Row[]): Uint8Array {
   const n = quadIndexes.length;
   let text: string;
   if (n === 1) {
@@ -212,7 +300,7 @@ function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readon
     lines.sort();
     text = lines.join('');
   }
-  return sha256Hex(text);
+  return platform.sha256(utf8.encode(text));
 }
 
 function firstDegreeLine(i: number, r: Row): string {
@@ -224,6 +312,14 @@ function firstDegreeLine(i: number, r: Row): string {
 
 function sha256Hex(text: string): string {
   return hexEncode(platform.sha256(utf8.encode(text)));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let k = 0; k < a.length; k++) {
+    const d = a[k]! - b[k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function compare(a: string, b: string): number {
@@ -496,6 +592,56 @@ function uchar(c: number): string {
   return '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
 }
 
+// Predicate and datatype IRIs come from a few vocabularies and recur in every credential: each is serialized once, and
+// predicates keep their rank in the code-unit order of all predicates seen, so sorting compares integers instead of
+// long shared IRI prefixes. Bounded; a cache only (everything is recomputed after a reset).
+interface PredicateEntry {
+  readonly text: string;
+  rank: number;
+}
+const predicates = new Map<string, PredicateEntry>();
+const predicateOrder: PredicateEntry[] = [];
+const datatypeCache = new Map<string, string>();
+const CACHE_LIMIT = 4096;
+
+function clearPredicates(): void {
+  predicates.clear();
+  predicateOrder.length = 0;
+}
+
+function predicateEntry(iri: string): PredicateEntry {
+  const found = predicates.get(iri);
+  if (found) return found;
+  const entry: PredicateEntry = { text: ' <' + escapeIri(iri) + '> ', rank: 0 };
+  let lo = 0;
+  let hi = predicateOrder.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (predicateOrder[mid]!.text < entry.text) lo = mid + 1;
+    else hi = mid;
+  }
+  predicateOrder.splice(lo, 0, entry);
+  for (let k = lo; k < predicateOrder.length; k++) predicateOrder[k]!.rank = k;
+  predicates.set(iri, entry);
+  return entry;
+}
+
+/** Language tags as BCP 47 writes them never contain a space or a control character (see serializeBySubject). */
+function isPlainLanguage(language: string): boolean {
+  for (let k = 0; k < language.length; k++) if (language.charCodeAt(k) <= 0x20) return false;
+  return true;
+}
+
+function datatypeSuffix(iri: string): string {
+  let text = datatypeCache.get(iri);
+  if (text === undefined) {
+    if (datatypeCache.size >= CACHE_LIMIT) datatypeCache.clear();
+    text = '^^<' + escapeIri(iri) + '>';
+    datatypeCache.set(iri, text);
+  }
+  return text;
+}
+
 function serializeObject(object: NamedNode | Literal | BlankNode): string {
   if (object.termType === 'NamedNode') return '<' + escapeIri(object.value) + '>';
   const lit = object as Literal;
@@ -504,5 +650,5 @@ function serializeObject(object: NamedNode | Literal | BlankNode): string {
   const datatype = lit.datatype ? lit.datatype.value : lit.language ? RDF_LANGSTRING : XSD_STRING;
   if (datatype === RDF_LANGSTRING) return lit.language ? text + '@' + lit.language : text;
   if (datatype === XSD_STRING) return text;
-  return text + '^^<' + escapeIri(datatype) + '>';
+  return text + datatypeSuffix(datatype);
 }
