@@ -18,7 +18,13 @@ export class Bail extends Error {
 /**
  * Resolves a context URL to the JSON document a document loader would return for it (the object with `@context`),
  * synchronously, or `undefined` when the URL is not known (the fast path then steps aside). A `ReadonlyMap` such as
- * `bundledContexts()` works as is.
+ * `bundledContexts()` works as is. It must answer as the document loader of the slow path would (same document for
+ * the same URL), or the two paths could disagree; compiled contexts are cached per document object, not per URL.
+ *
+ * @example
+ * ```ts
+ * const contexts: ContextResolver = (url) => overrides.get(url) ?? bundledContexts().get(url);
+ * ```
  */
 export type ContextResolver = ((url: string) => JsonObject | undefined) | ReadonlyMap<string, JsonObject>;
 

@@ -37,7 +37,10 @@ export interface FastDefaultGraph {
   readonly termType: 'DefaultGraph';
   readonly value: '';
 }
-/** One quad in jsonld.js's dataset shape (what rdf-canonize's `canonize` takes). */
+/**
+ * One quad in jsonld.js's dataset shape (what rdf-canonize's `canonize` and `canonicalizeQuads` take). Term objects
+ * for rdf:type, rdf:first/rest/nil and the default graph are shared between quads: treat them as immutable.
+ */
 export interface FastQuad {
   readonly subject: FastNamedNode | FastBlankNode;
   readonly predicate: FastNamedNode;
@@ -117,7 +120,16 @@ export function toQuadsFast(document: JsonObject, contexts: ContextResolver): Fa
   }
 }
 
-/** Like {@link toQuadsFast} but says why the fast path stepped aside (for tests and diagnostics). */
+/**
+ * Why {@link toQuadsFast} steps aside for a document (the first construct it is not certain of), or `undefined` when
+ * it does not. For tests, profiling and logs; the reason is English text, not a stable code.
+ *
+ * @example
+ * ```ts
+ * explainSlowPath({ ...credential, '@context': [...urls, { ex: 'https://example.org/' }] }, bundledContexts());
+ * // 'embedded context object'
+ * ```
+ */
 export function explainSlowPath(document: JsonObject, contexts: ContextResolver): string | undefined {
   try {
     new Walker(contexts).top(document);
