@@ -128,7 +128,8 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   // the `simple` flag), so later canonical labels never feed back into them.
   // Raw digests: their byte order is the order of their hex forms, which only Hash N-Degree Quads needs.
   const digests: Uint8Array[] = new Array<Uint8Array>(nodes);
-  for (let i = 0; i < nodes; i++) digests[i] = hashFirstDegree(i, nodeQuads[i]!, rows);
+  const keys = new Float64Array(nodes > 0 ? count : 0);
+  for (let i = 0; i < nodes; i++) digests[i] = hashFirstDegree(i, nodeQuads[i]!, rows, ordinary, keys);
 
   const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
   const order = new Array<number>(nodes);
@@ -224,14 +225,25 @@ function serializeBySubject(quads: readonly Quad[], rows: readonly Row[], labels
     }
     members[group]!.push(q);
   }
-  const byPredicateObjectGraph = (a: number, b: number): number =>
-    ranks[a]! - ranks[b]! || compare(objects[a]!, objects[b]!) || compare(graphs[a]!, graphs[b]!);
-  const order = heads.map((_, i) => i).sort((a, b) => compare(heads[a]!, heads[b]!));
+  const byObjectGraph = (a: number, b: number): number =>
+    compare(objects[a]!, objects[b]!) || compare(graphs[a]!, graphs[b]!);
+  let order: number[];
+  if (heads.length > 1) {
+    // Subject texts are distinct: sort the strings themselves (the engine's fastest string sort), then find groups.
+    const groupOfHead = new Map<string, number>();
+    for (let k = 0; k < heads.length; k++) groupOfHead.set(heads[k]!, k);
+    order = heads
+      .slice()
+      .sort()
+      .map((head) => groupOfHead.get(head)!);
+  } else {
+    order = heads.length === 1 ? [0] : [];
+  }
   let out = '';
   for (const group of order) {
     const head = heads[group]!;
     const list = members[group]!;
-    if (list.length > 1) list.sort(byPredicateObjectGraph);
+    sortByKey(list, ranks, byObjectGraph);
     for (const q of list) out += head + rows[q]!.p + objects[q]! + graphs[q]!;
   }
   return out;
@@ -289,11 +301,36 @@ function addQuad(list: number[], q: number, quads: readonly Quad[]): void {
 }
 
 /** §4.6 Hash First Degree Quads: the reference node is `_:a`, every other blank node `_:z`. */
-function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readonly Row[]): Uint8Array {
+function hashFirstDegree(
+  i: number,
+  quadIndexes: number[],
+  rows: readonly Row[],
+  byComponent: boolean,
+  keys: Float64Array,
+): Uint8Array {
   const n = quadIndexes.length;
-  let text: string;
+  let text = '';
   if (n === 1) {
     text = firstDegreeLine(i, rows[quadIndexes[0]!]!);
+  } else if (byComponent) {
+    // Sorted as whole lines would be (see serializeBySubject for why components give the same order), without
+    // building the lines first: `_:a`/`_:z` and interned predicate ranks make most comparisons short.
+    // Key: `<iri>` subjects first (`<` < `_`), compared in full; then `_:a`, then `_:z`, each by predicate rank.
+    for (const q of quadIndexes) {
+      const r = rows[q]!;
+      keys[q] = r.sb < 0 ? 0 : (r.sb === i ? 1 : 2) * 2 ** 32 + r.entry!.rank;
+    }
+    sortByKey(quadIndexes, keys, (a, b) => {
+      const x = rows[a]!;
+      const y = rows[b]!;
+      return (
+        compare(firstDegreeTerm(i, x.sb, x.s), firstDegreeTerm(i, y.sb, y.s)) ||
+        x.entry!.rank - y.entry!.rank ||
+        compare(firstDegreeTerm(i, x.ob, x.o), firstDegreeTerm(i, y.ob, y.o)) ||
+        compare(firstDegreeGraph(i, x), firstDegreeGraph(i, y))
+      );
+    });
+    for (let k = 0; k < n; k++) text += firstDegreeLine(i, rows[quadIndexes[k]!]!);
   } else {
     const lines = new Array<string>(n);
     for (let k = 0; k < n; k++) lines[k] = firstDegreeLine(i, rows[quadIndexes[k]!]!);
@@ -303,11 +340,41 @@ function hashFirstDegree(i: number, quadIndexes: readonly number[], rows: readon
   return platform.sha256(utf8.encode(text));
 }
 
+/**
+ * Sorts quad indexes by `keys[index]`, equal keys by `tie`. An insertion sort with the key compared inline: lists are
+ * a node's few quads, where this beats the engine's sort with a comparator; long lists use the engine's sort.
+ */
+function sortByKey(items: number[], keys: ArrayLike<number>, tie: (a: number, b: number) => number): void {
+  const n = items.length;
+  if (n < 2) return;
+  if (n > 24) {
+    items.sort((a, b) => keys[a]! - keys[b]! || tie(a, b));
+    return;
+  }
+  for (let k = 1; k < n; k++) {
+    const item = items[k]!;
+    const key = keys[item]!;
+    let j = k - 1;
+    for (; j >= 0; j--) {
+      const other = items[j]!;
+      const d = keys[other]! - key;
+      if (d < 0 || (d === 0 && tie(other, item) <= 0)) break;
+      items[j + 1] = other;
+    }
+    items[j + 1] = item;
+  }
+}
+
+function firstDegreeTerm(i: number, node: number, text: string): string {
+  return node < 0 ? text : node === i ? '_:a' : '_:z';
+}
+
+function firstDegreeGraph(i: number, r: Row): string {
+  return r.gb < 0 ? r.g : r.gb === i ? ' _:a .\n' : ' _:z .\n';
+}
+
 function firstDegreeLine(i: number, r: Row): string {
-  const s = r.sb < 0 ? r.s : r.sb === i ? '_:a' : '_:z';
-  const o = r.ob < 0 ? r.o : r.ob === i ? '_:a' : '_:z';
-  const g = r.gb < 0 ? r.g : r.gb === i ? ' _:a .\n' : ' _:z .\n';
-  return s + r.p + o + g;
+  return firstDegreeTerm(i, r.sb, r.s) + r.p + firstDegreeTerm(i, r.ob, r.o) + firstDegreeGraph(i, r);
 }
 
 function sha256Hex(text: string): string {
@@ -323,7 +390,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** rdf-canonize's IdentifierIssuer, including its handling of the empty label (never recorded). */
