@@ -27,6 +27,17 @@ const shipped: ReadonlyArray<readonly [string, JsonObject]> = [
 let bundled: Map<string, JsonObject> | undefined;
 
 /**
+ * The contexts each loader made here serves without I/O, looked up synchronously: the fast canonicalization path reads
+ * them directly, and steps aside for any URL that would need the fetcher.
+ */
+const staticContexts = new WeakMap<DocumentLoader, (url: string) => JsonObject | undefined>();
+
+/** The synchronous context lookup of a loader made by {@link createDocumentLoader}; undefined for other loaders. */
+export function staticContextsOf(loader: DocumentLoader): ((url: string) => JsonObject | undefined) | undefined {
+  return staticContexts.get(loader);
+}
+
+/**
  * Every context Skillproof knows without a network, keyed by URL: VC v1 and v2, Open Badges 3.0 (3.0, 3.0.1, 3.0.2,
  * 3.0.3, extensions) and 2.0, CLR 2.0 and 2.0.1, Data Integrity v1/v2, Multikey, JWK, DID v1, Ed25519Signature2020,
  * Bitstring Status List v1, StatusList2021, security v1/v2. Built on first use, never at import time.
@@ -97,7 +108,7 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
   const maxFetches = options.maxFetches ?? 32;
   const fetched = new Map<string, Promise<RemoteDocument>>();
   let attempts = 0;
-  return async (url) => {
+  const loader: DocumentLoader = async (url) => {
     if (typeof url !== 'string') throw new TypeError('A document loader takes a URL string.');
     const document = extra.get(url) ?? known.get(url);
     if (document) return { contextUrl: null, documentUrl: url, document };
@@ -124,6 +135,8 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
     }
     return pending;
   };
+  staticContexts.set(loader, (url) => extra.get(url) ?? known.get(url));
+  return loader;
 }
 
 interface FetchLimits {
