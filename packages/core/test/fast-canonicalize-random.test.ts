@@ -69,6 +69,23 @@ describe('canonicalizeQuads on random datasets (differential against rdf-canoniz
     expect(ours(quads.slice(0, 100))).toEqual(await reference(quads.slice(0, 100)));
   });
 
+  it('stays linear on one blank node with 30,000 quads, repeated quad objects and distinct predicates', async () => {
+    const quads: Quad[] = Array.from({ length: 30_000 }, (_, i) => ({
+      subject: { termType: 'BlankNode', value: 's' },
+      predicate: { termType: 'NamedNode', value: `https://ex.org/p/${i}` },
+      object: { termType: 'NamedNode', value: 'https://ex.org/o' },
+      graph: { termType: 'DefaultGraph', value: '' },
+    }));
+    quads.push(quads[7]!, quads[29_000]!);
+    let started = performance.now();
+    const expected = await reference(quads);
+    const referenceMs = performance.now() - started;
+    started = performance.now();
+    expect(ours(quads)).toEqual(expected);
+    // Quadratic work here (a scan per repeated quad, a rank insertion per predicate) takes seconds, not milliseconds.
+    expect(performance.now() - started).toBeLessThan(5 * referenceMs + 500);
+  });
+
   it('sorts as whole lines where component order would differ: odd language tags, generalized predicates', async () => {
     const s = { termType: 'BlankNode', value: 'b0' } as const;
     const p = { termType: 'NamedNode', value: 'https://ex.org/p' } as const;

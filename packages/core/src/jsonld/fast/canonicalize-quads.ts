@@ -79,8 +79,9 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   const nodeIndex = new Map<string, number>();
   const labels: string[] = [];
   const nodeQuads: number[][] = [];
+  const nodeSets: Array<Set<Quad> | undefined> = [];
   // Cleared between calls only, so that every predicate rank read in this call belongs to one consistent order.
-  if (predicates.size > CACHE_LIMIT) clearPredicates();
+  if (predicates.size >= CACHE_LIMIT) clearPredicates();
   // Whether sorting by (subject, predicate rank, object, graph) equals sorting whole lines; see serializeBySubject.
   let ordinary = true;
 
@@ -93,7 +94,7 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
       nodeQuads.push([q]);
       return i;
     }
-    addQuad(nodeQuads[i]!, q, quads);
+    addQuad(nodeQuads[i]!, q, quads, nodeSets, i);
     return i;
   };
 
@@ -110,6 +111,8 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
     if (predicate.termType === 'NamedNode') {
       entry = predicateEntry(predicate.value);
       p = entry.text;
+      // Past the cache bound a predicate has no rank (inserting would cost O(n) each): sort whole lines instead.
+      if (entry.rank < 0) ordinary = false;
     } else {
       // Generalized RDF (a blank-node predicate) is written as given, as rdf-canonize does.
       p = ' _:' + predicate.value + ' ';
@@ -291,12 +294,29 @@ interface Row {
 }
 
 /** rdf-canonize keeps a Set of quad objects per blank node: the same object listed twice counts once. */
-function addQuad(list: number[], q: number, quads: readonly Quad[]): void {
-  const quad = quads[q];
+function addQuad(
+  list: number[],
+  q: number,
+  quads: readonly Quad[],
+  sets: Array<Set<Quad> | undefined>,
+  i: number,
+): void {
+  const quad = quads[q]!;
   const last = list.length - 1;
   if (list[last] === q) return;
-  // The same quad object at another position of the input is rare; a linear scan keeps the common path allocation-free.
-  for (let k = last; k >= 0; k--) if (quads[list[k]!] === quad) return;
+  if (last < 16) {
+    // A node's few quads: a scan, no allocation.
+    for (let k = last; k >= 0; k--) if (quads[list[k]!] === quad) return;
+  } else {
+    let set = sets[i];
+    if (!set) {
+      set = new Set();
+      for (const k of list) set.add(quads[k]!);
+      sets[i] = set;
+    }
+    if (set.has(quad)) return;
+    set.add(quad);
+  }
   list.push(q);
 }
 
@@ -448,6 +468,24 @@ class NDegree {
   }
 
   run(): number {
+    try {
+      this.runGroups();
+    } catch (e) {
+      // Recursion deeper than the stack (a long chain of look-alike blank nodes): refused like the iteration bound.
+      if (e instanceof RangeError) {
+        throw new SkillproofError(
+          'ERR_JSONLD_INVALID',
+          'RDF canonicalization (Hash N-Degree Quads) recursed too deep: too many blank nodes only their neighbours ' +
+            'can tell apart.',
+          { details: { maxDeepIterations: this.maxDeepIterations, reason: 'depth' }, cause: e },
+        );
+      }
+      throw e;
+    }
+    return this.runs;
+  }
+
+  private runGroups(): void {
     for (const idList of this.nonUnique) {
       const results: Array<{ hash: string; issuer: IdentifierIssuer }> = [];
       for (const id of idList) {
@@ -461,7 +499,6 @@ class NDegree {
         for (const old of result.issuer.existing.keys()) this.canonical.getId(old);
       }
     }
-    return this.runs;
   }
 
   private hashNDegreeQuads(id: string, issuerIn: IdentifierIssuer): { hash: string; issuer: IdentifierIssuer } {
@@ -679,7 +716,8 @@ function clearPredicates(): void {
 function predicateEntry(iri: string): PredicateEntry {
   const found = predicates.get(iri);
   if (found) return found;
-  const entry: PredicateEntry = { text: ' <' + escapeIri(iri) + '> ', rank: 0 };
+  const entry: PredicateEntry = { text: ' <' + escapeIri(iri) + '> ', rank: -1 };
+  if (predicates.size >= CACHE_LIMIT) return entry;
   let lo = 0;
   let hi = predicateOrder.length;
   while (lo < hi) {
