@@ -132,7 +132,19 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   // Raw digests: their byte order is the order of their hex forms, which only Hash N-Degree Quads needs.
   const digests: Uint8Array[] = new Array<Uint8Array>(nodes);
   const keys = new Float64Array(nodes > 0 ? count : 0);
-  for (let i = 0; i < nodes; i++) digests[i] = hashFirstDegree(i, nodeQuads[i]!, rows, ordinary, keys);
+  const texts = new Array<string>(nodes);
+  for (let i = 0; i < nodes; i++) texts[i] = firstDegreeText(i, nodeQuads[i]!, rows, ordinary, keys);
+  // One UTF-8 encoding for all nodes, hashed by slices: fewer buffers than one encoding per node. Every text starts
+  // with `<` or `_` and ends with a newline, so the encoding of the whole is the encodings of the parts in a row.
+  const joined = nodes === 1 ? texts[0]! : texts.join('');
+  const bytes = utf8.encode(joined);
+  const ascii = bytes.length === joined.length;
+  let offset = 0;
+  for (let i = 0; i < nodes; i++) {
+    const end = offset + (ascii ? texts[i]!.length : utf8Length(texts[i]!));
+    digests[i] = platform.sha256(bytes.subarray(offset, end));
+    offset = end;
+  }
 
   const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
   const order = new Array<number>(nodes);
@@ -321,13 +333,13 @@ function addQuad(
 }
 
 /** §4.6 Hash First Degree Quads: the reference node is `_:a`, every other blank node `_:z`. */
-function hashFirstDegree(
+function firstDegreeText(
   i: number,
   quadIndexes: number[],
   rows: readonly Row[],
   byComponent: boolean,
   keys: Float64Array,
-): Uint8Array {
+): string {
   const n = quadIndexes.length;
   let text = '';
   if (n === 1) {
@@ -357,7 +369,22 @@ function hashFirstDegree(
     lines.sort();
     text = lines.join('');
   }
-  return platform.sha256(utf8.encode(text));
+  return text;
+}
+
+/** The length of `text` in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, three bytes). */
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && k + 1 < text.length && (text.charCodeAt(k + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      k++;
+    } else length += 3;
+  }
+  return length;
 }
 
 /**
