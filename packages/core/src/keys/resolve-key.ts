@@ -270,6 +270,17 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
     return document;
   }
 
+  // Keys are imported once per controller document (which the cache above keeps), not once per credential.
+  const keys = new WeakMap<JsonObject, Map<string, ResolvedKey>>();
+  function keyFor(document: JsonObject, verificationMethod: string): ResolvedKey {
+    let byId = keys.get(document);
+    if (!byId) keys.set(document, (byId = new Map()));
+    let key = byId.get(verificationMethod);
+    if (!key) byId.set(verificationMethod, (key = keyFromControllerDocument(document, verificationMethod)));
+    return key;
+  }
+  const fragmentKeys = new Map<string, ResolvedKey>();
+
   return {
     resolveController,
     async resolve(verificationMethod) {
@@ -286,7 +297,7 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
       const isKeyFragment = /^z6Mk[1-9A-HJ-NP-Za-km-z]+$/.test(fragment);
       if (/^https:\/\//.test(controllerId) && isKeyFragment) {
         try {
-          return keyFromControllerDocument(await resolveController(controllerId), verificationMethod);
+          return keyFor(await resolveController(controllerId), verificationMethod);
         } catch (e) {
           // The 1EdTech examples name the key in the fragment: use it, but the binding to the issuer stays unknown.
           if (
@@ -294,20 +305,26 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
             !['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_DID_RESOLUTION'].includes(e.code)
           )
             throw e;
-          return {
-            id: verificationMethod,
-            controller: controllerId,
-            ed25519: importEd25519Key({
+          let key = fragmentKeys.get(verificationMethod);
+          if (!key) {
+            key = {
               id: verificationMethod,
               controller: controllerId,
-              publicKeyMultibase: fragment,
-            }),
-            purposes: [],
-            confirmed: false,
-          };
+              ed25519: importEd25519Key({
+                id: verificationMethod,
+                controller: controllerId,
+                publicKeyMultibase: fragment,
+              }),
+              purposes: [],
+              confirmed: false,
+            };
+            if (fragmentKeys.size >= cacheSize) fragmentKeys.delete(fragmentKeys.keys().next().value!);
+            fragmentKeys.set(verificationMethod, key);
+          }
+          return key;
         }
       }
-      return keyFromControllerDocument(await resolveController(controllerId), verificationMethod);
+      return keyFor(await resolveController(controllerId), verificationMethod);
     },
   };
 }

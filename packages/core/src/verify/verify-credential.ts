@@ -30,6 +30,28 @@ export interface VerifyCredentialOptions extends InputLimits {
   checkStatus?: boolean;
 }
 
+interface Defaults {
+  documentLoader: DocumentLoader;
+  resolver: KeyResolver;
+}
+let offlineDefaults: Defaults | undefined;
+const defaultsPerFetcher = new WeakMap<Fetcher, Defaults>();
+
+/**
+ * The loader and resolver used when the caller passes none: one offline pair, and one pair per fetcher, so that keys,
+ * DID documents and contexts are imported and fetched once across calls, not once per credential. Their caches expire
+ * by the system clock (5 minutes), not by the clock that judges validity.
+ */
+function defaultsFor(fetcher: Fetcher | undefined): Defaults {
+  if (!fetcher) return (offlineDefaults ??= { documentLoader: defaultDocumentLoader(), resolver: createKeyResolver() });
+  let defaults = defaultsPerFetcher.get(fetcher);
+  if (!defaults) {
+    defaults = { documentLoader: createDocumentLoader({ fetcher }), resolver: createKeyResolver({ fetcher }) };
+    defaultsPerFetcher.set(fetcher, defaults);
+  }
+  return defaults;
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 interface ParsedInput {
@@ -118,11 +140,9 @@ export async function verifyCredential(
   }
   const clock = options.clock ?? (() => new Date());
   const skew = Math.min(Math.max(options.clockSkewSeconds ?? 60, 0), 86_400);
-  const documentLoader =
-    options.documentLoader ??
-    (options.fetcher ? createDocumentLoader({ fetcher: options.fetcher }) : defaultDocumentLoader());
-  const resolver =
-    options.resolver ?? createKeyResolver({ ...(options.fetcher && { fetcher: options.fetcher }), clock });
+  const defaults = defaultsFor(options.fetcher);
+  const documentLoader = options.documentLoader ?? defaults.documentLoader;
+  const resolver = options.resolver ?? defaults.resolver;
 
   let parsed: ParsedInput;
   try {
