@@ -4,6 +4,7 @@ import type { Platform } from './platform.js';
 
 export const platform: Platform = {
   sha256: (data) => sha256(data),
+  sha256Text: (text) => sha256(new TextEncoder().encode(text)),
   randomBytes: (length) => globalThis.crypto.getRandomValues(new Uint8Array(length)),
   ed25519Signer: (seed) => ({ sign: (message) => ed25519.sign(message, seed) }),
   ed25519Verifier: (publicKey) => ({

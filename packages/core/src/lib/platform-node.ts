@@ -20,6 +20,7 @@ function concat(a: Uint8Array, b: Uint8Array): Buffer {
 
 export const platform: Platform = {
   sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+  sha256Text: (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
   randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
   ed25519Signer(seed) {
     const key = createPrivateKey({ key: concat(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' });

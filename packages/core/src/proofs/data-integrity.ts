@@ -3,7 +3,7 @@ import { SkillproofError } from '../errors.js';
 import { canonize } from '../jsonld/canonize.js';
 import { isDateTime } from '../model/primitives.js';
 import { hasLegacyEscapingDifference, legacyCanonize } from '../jsonld/legacy-canonize.js';
-import { base58btcEncode, concatBytes, utf8 } from '../lib/encoding.js';
+import { base58btcEncode, concatBytes } from '../lib/encoding.js';
 import { decodeProofValue } from '../keys/multikey.js';
 import type { Ed25519Key } from '../keys/multikey.js';
 import type { DocumentLoader, JsonObject, JsonValue } from '../types.js';
@@ -92,7 +92,7 @@ async function proofConfigurationHash(
   const key = JSON.stringify(config);
   const hit = cache.get(key);
   if (hit) return hit;
-  const hash = platform.sha256(utf8.encode(await canonicalize(config, documentLoader)));
+  const hash = platform.sha256Text(await canonicalize(config, documentLoader));
   if (cache.size >= PROOF_HASH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, hash);
   return hash;
@@ -109,7 +109,7 @@ export async function hashData(
     proofConfigurationHash(config, documentLoader, canonicalize),
     canonicalize(document, documentLoader),
   ]);
-  const documentHash = platform.sha256(utf8.encode(docCanon));
+  const documentHash = platform.sha256Text(docCanon);
   return { proofHash, documentHash, data: concatBytes(proofHash, documentHash) };
 }
 

@@ -47,7 +47,8 @@ export function dateTimeStamp(date: Date): string {
  */
 export async function signCredential(credential: JsonObject, options: SignCredentialOptions): Promise<JsonObject> {
   if (!options || typeof options !== 'object' || !options.key) throw new TypeError('signCredential needs options.key.');
-  const document = structuredClone(assertJsonObject(credential));
+  // A shallow copy: signing reads the credential and adds `proof` at the top; nothing nested is changed.
+  const document = { ...assertJsonObject(credential) };
   const documentLoader = options.documentLoader ?? defaultDocumentLoader();
   const created = options.created ?? dateTimeStamp((options.clock ?? (() => new Date()))());
   const existing = proofsOf(document);

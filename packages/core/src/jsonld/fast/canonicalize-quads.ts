@@ -425,7 +425,7 @@ function firstDegreeLine(i: number, r: Row): string {
 }
 
 function sha256Hex(text: string): string {
-  return hexEncode(platform.sha256(utf8.encode(text)));
+  return hexEncode(platform.sha256Text(text));
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
