@@ -41,7 +41,7 @@ export { verifyCredential } from './verify/verify-credential.js';
 export type { VerifyCredentialOptions } from './verify/verify-credential.js';
 export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, VerificationResult } from './verify/checks.js';
 
-// --- credential model (helper: model)
+// --- credential model
 export { validateCredential, assertValidCredential, detectCredentialKind } from './model/validate-credential.js';
 export type {
   CredentialKind,
@@ -144,7 +144,7 @@ export type {
   AssociationType,
 } from './model/vocabulary.js';
 
-// --- status lists (helper: status)
+// --- status lists
 export {
   createStatusList,
   decodeStatusList,
@@ -171,14 +171,14 @@ export type {
   StatusListVerification,
 } from './status/check-credential-status.js';
 
-// --- baked images (helper: baking)
+// --- baked images
 export { bakePng, unbakePng } from './baking/png.js';
 export { bakeSvg, unbakeSvg } from './baking/svg.js';
 export { unbake } from './baking/unbake.js';
 export type { BakingOptions, BakedCredential } from './baking/options.js';
 export type { UnbakedImage } from './baking/unbake.js';
 
-// --- JWT (helper: jwt)
+// --- JWT
 export { generateRsaKey, importRsaKey, exportRsaKey, isRsaKey } from './jwt/rsa-key.js';
 export type { RsaKey, RsaVerificationMethod, SigningKey } from './jwt/rsa-key.js';
 export { signCredentialJwt } from './jwt/sign-credential-jwt.js';
@@ -186,6 +186,6 @@ export type { CredentialJwtForm, JwtSigningAlgorithm, SignCredentialJwtOptions }
 export { verifyCredentialJwt } from './jwt/verify-credential-jwt.js';
 export type { CredentialJwtVerification, JwtCheck, VerifyCredentialJwtOptions } from './jwt/verify-credential-jwt.js';
 
-// --- batches (helper: batch)
+// --- batches
 export { runOrderedBatch } from './batch/run-ordered-batch.js';
 export type { BatchChunk, OrderedBatchOptions, OrderedBatchStats } from './batch/run-ordered-batch.js';

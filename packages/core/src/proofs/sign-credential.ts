@@ -47,8 +47,8 @@ export function dateTimeStamp(date: Date): string {
  */
 export async function signCredential(credential: JsonObject, options: SignCredentialOptions): Promise<JsonObject> {
   if (!options || typeof options !== 'object' || !options.key) throw new TypeError('signCredential needs options.key.');
-  // A shallow copy: signing reads the credential and adds `proof` at the top; nothing nested is changed.
-  const document = { ...assertJsonObject(credential) };
+  // A deep copy: the signed credential shares nothing with the caller's object, so changing one never changes the other.
+  const document = structuredClone(assertJsonObject(credential));
   const documentLoader = options.documentLoader ?? defaultDocumentLoader();
   const created = options.created ?? dateTimeStamp((options.clock ?? (() => new Date()))());
   const existing = proofsOf(document);
