@@ -6,23 +6,26 @@ for (let i = 0; i < B58.length; i++) B58_MAP[B58.charCodeAt(i)] = i;
 
 /** Bitcoin base58 (the alphabet multibase calls `z`). */
 export function base58btcEncode(bytes: Uint8Array): string {
+  // The base-x algorithm over a fixed-size digit buffer: log(256) / log(58) ≈ 1.366 digits per byte.
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  const digits: number[] = [];
+  const size = (((bytes.length - zeros) * 138) / 100 + 1) >>> 0;
+  const digits = new Uint8Array(size);
+  let length = 0;
   for (let i = zeros; i < bytes.length; i++) {
     let carry = bytes[i]!;
-    for (let j = 0; j < digits.length; j++) {
-      carry += digits[j]! << 8;
-      digits[j] = carry % 58;
-      carry = (carry / 58) | 0;
+    let j = 0;
+    for (let k = size - 1; (carry !== 0 || j < length) && k >= 0; k--, j++) {
+      carry += 256 * digits[k]!;
+      digits[k] = carry % 58;
+      carry = (carry / 58) >>> 0;
     }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = (carry / 58) | 0;
-    }
+    length = j;
   }
+  let start = size - length;
+  while (start < size && digits[start] === 0) start++;
   let out = '1'.repeat(zeros);
-  for (let i = digits.length - 1; i >= 0; i--) out += B58[digits[i]!];
+  for (let i = start; i < size; i++) out += B58[digits[i]!];
   return out;
 }
 

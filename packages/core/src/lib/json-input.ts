@@ -55,3 +55,32 @@ export function assertJsonObject(value: unknown, limits: InputLimits = {}): Json
   assertDepth(value, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
   return value as JsonObject;
 }
+
+/**
+ * A deep copy of a JSON object that shares nothing with the input, checking the depth as it goes (one walk instead of
+ * a depth check and a structuredClone). Members whose value is `undefined` are dropped, as JSON.stringify drops them.
+ */
+export function cloneJsonObject(value: unknown, limits: InputLimits = {}): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'A credential must be a JSON object.');
+  }
+  return cloneValue(value, 1, limits.maxDepth ?? DEFAULT_MAX_DEPTH) as JsonObject;
+}
+
+function cloneValue(value: unknown, depth: number, maxDepth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maxDepth)
+    throw new SkillproofError('ERR_INPUT_TOO_DEEP', `The input nests deeper than ${maxDepth} levels.`);
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneValue(value[i], depth + 1, maxDepth);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = cloneValue(v, depth + 1, maxDepth);
+  }
+  return out;
+}

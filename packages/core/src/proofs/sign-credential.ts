@@ -1,7 +1,7 @@
 import { createDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
 import { checkTerms } from '../jsonld/check-terms.js';
-import { assertJsonObject } from '../lib/json-input.js';
+import { cloneJsonObject } from '../lib/json-input.js';
 import type { Ed25519Key } from '../keys/multikey.js';
 import type { Clock, DocumentLoader, JsonObject } from '../types.js';
 import { createEddsaRdfc2022Proof, proofsOf } from './data-integrity.js';
@@ -48,7 +48,7 @@ export function dateTimeStamp(date: Date): string {
 export async function signCredential(credential: JsonObject, options: SignCredentialOptions): Promise<JsonObject> {
   if (!options || typeof options !== 'object' || !options.key) throw new TypeError('signCredential needs options.key.');
   // A deep copy: the signed credential shares nothing with the caller's object, so changing one never changes the other.
-  const document = structuredClone(assertJsonObject(credential));
+  const document = cloneJsonObject(credential);
   const documentLoader = options.documentLoader ?? defaultDocumentLoader();
   const created = options.created ?? dateTimeStamp((options.clock ?? (() => new Date()))());
   const existing = proofsOf(document);
