@@ -30,27 +30,29 @@ export function base58btcEncode(bytes: Uint8Array): string {
 }
 
 export function base58btcDecode(text: string): Uint8Array {
+  // The base-x algorithm over a fixed-size byte buffer: log(58) / log(256) ≈ 0.733 bytes per digit.
   let zeros = 0;
   while (zeros < text.length && text[zeros] === '1') zeros++;
-  const bytes: number[] = [];
+  const size = (((text.length - zeros) * 733) / 1000 + 1) >>> 0;
+  const bytes = new Uint8Array(size);
+  let length = 0;
   for (let i = zeros; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const value = c < 128 ? B58_MAP[c]! : -1;
-    if (value < 0)
+    let carry = c < 128 ? B58_MAP[c]! : -1;
+    if (carry < 0)
       throw new SkillproofError('ERR_INPUT_INVALID', `Invalid base58btc character ${JSON.stringify(text[i])}.`);
-    let carry = value;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j]! * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
+    let j = 0;
+    for (let k = size - 1; (carry !== 0 || j < length) && k >= 0; k--, j++) {
+      carry += 58 * bytes[k]!;
+      bytes[k] = carry & 0xff;
+      carry >>>= 8;
     }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
+    length = j;
   }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i]!;
+  let start = size - length;
+  while (start < size && bytes[start] === 0) start++;
+  const out = new Uint8Array(zeros + size - start);
+  out.set(bytes.subarray(start), zeros);
   return out;
 }
 

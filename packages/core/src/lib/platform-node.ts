@@ -6,7 +6,10 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { Platform } from './platform.js';
+
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
 
 // RFC 8410 DER prefixes: PKCS#8 OneAsymmetricKey and SubjectPublicKeyInfo for Ed25519 (OID 1.3.101.112).
 const PKCS8_PREFIX = Uint8Array.from([
@@ -20,7 +23,10 @@ function concat(a: Uint8Array, b: Uint8Array): Buffer {
 
 export const platform: Platform = {
   sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
-  sha256Text: (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
+  // crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest.
+  sha256Text: oneShot
+    ? (text) => new Uint8Array(oneShot('sha256', text, 'buffer'))
+    : (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
   randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
   ed25519Signer(seed) {
     const key = createPrivateKey({ key: concat(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' });

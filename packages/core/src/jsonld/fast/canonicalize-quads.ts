@@ -1,6 +1,6 @@
 import { platform } from '#platform';
 import { SkillproofError } from '../../errors.js';
-import { hexEncode, utf8 } from '../../lib/encoding.js';
+import { hexEncode } from '../../lib/encoding.js';
 
 /** An IRI term, as jsonld.js's `toRDF` produces it. */
 export interface NamedNode {
@@ -134,17 +134,8 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   const keys = new Float64Array(nodes > 0 ? count : 0);
   const texts = new Array<string>(nodes);
   for (let i = 0; i < nodes; i++) texts[i] = firstDegreeText(i, nodeQuads[i]!, rows, ordinary, keys);
-  // One UTF-8 encoding for all nodes, hashed by slices: fewer buffers than one encoding per node. Every text starts
-  // with `<` or `_` and ends with a newline, so the encoding of the whole is the encodings of the parts in a row.
-  const joined = nodes === 1 ? texts[0]! : texts.join('');
-  const bytes = utf8.encode(joined);
-  const ascii = bytes.length === joined.length;
-  let offset = 0;
-  for (let i = 0; i < nodes; i++) {
-    const end = offset + (ascii ? texts[i]!.length : utf8Length(texts[i]!));
-    digests[i] = platform.sha256(bytes.subarray(offset, end));
-    offset = end;
-  }
+  // One-shot hashing of each text (platform.sha256Text): no intermediate UTF-8 buffer, no Hash object per node.
+  for (let i = 0; i < nodes; i++) digests[i] = platform.sha256Text(texts[i]!);
 
   const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
   const order = new Array<number>(nodes);
@@ -370,21 +361,6 @@ function firstDegreeText(
     text = lines.join('');
   }
   return text;
-}
-
-/** The length of `text` in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, three bytes). */
-function utf8Length(text: string): number {
-  let length = 0;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && k + 1 < text.length && (text.charCodeAt(k + 1) & 0xfc00) === 0xdc00) {
-      length += 4;
-      k++;
-    } else length += 3;
-  }
-  return length;
 }
 
 /**
