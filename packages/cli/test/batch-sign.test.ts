@@ -2,53 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyCredential } from '@skillproof/core';
 import type { JsonObject } from '@skillproof/core';
+import { bin, runCli, teamworkCredential } from './helpers/cli.js';
 import { main } from '../src/main.js';
 
-const bin = fileURLToPath(new URL('../bin/skillproof.js', import.meta.url));
 const CREATED = '2025-01-01T00:00:00Z';
 let dir: string;
 let issuer: string;
 let signed2: ReturnType<typeof run>;
 
-/** Runs the command from a clean `node bin/skillproof.js`, standard input from a file. */
-function run(args: string[], stdinFile?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-    ...(stdinFile !== undefined
-      ? { input: readFileSync(join(dir, stdinFile)) }
-      : { stdio: ['ignore', 'pipe', 'pipe'] }),
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').slice(0, -1) };
-}
-
-function credential(i: number, extra: JsonObject = {}): JsonObject {
-  return {
-    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
-    id: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    type: ['VerifiableCredential', 'OpenBadgeCredential'],
-    issuer: { id: issuer, type: ['Profile'], name: 'Example University' },
-    validFrom: '2025-01-01T00:00:00Z',
-    credentialSubject: {
-      id: `did:example:learner-${i}`,
-      type: ['AchievementSubject'],
-      achievement: {
-        id: 'https://example.edu/achievements/teamwork',
-        type: ['Achievement'],
-        name: `Teamwork ${i}`,
-        description: 'Works well in a team.',
-        criteria: { narrative: 'Peer-nominated.' },
-      },
-    },
-    ...extra,
-  };
-}
+const run = (args: string[], stdinFile?: string) => runCli(dir, args, stdinFile);
+const credential = (i: number, extra: JsonObject = {}) => teamworkCredential(issuer, i, extra);
 
 // Lines that cannot be signed, at known positions (1-based line numbers), with the code each must get.
 const BAD: Record<number, { text: string; code: string }> = {

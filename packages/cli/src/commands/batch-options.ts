@@ -1,4 +1,7 @@
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { BatchTask } from '../batch/line-processor.js';
+import { OutputClosedError, runBatch } from '../batch/run-batch.js';
 import type { BatchSummary } from '../batch/run-batch.js';
 import { UsageError } from '../io.js';
 
@@ -23,4 +26,26 @@ export function reportStats(summary: BatchSummary, startedAt: number): void {
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
   );
+}
+
+/**
+ * Runs a batch command to the end and prints its stats when asked. A reader that went away (`| head`) ends it with one
+ * line on stderr and `undefined`, never an EPIPE crash.
+ */
+export async function runBatchCommand(
+  task: BatchTask,
+  threads: number,
+  io: { input: AsyncIterable<Buffer | string>; output: Writable },
+  stats: { enabled: boolean; startedAt: number },
+): Promise<BatchSummary | undefined> {
+  let summary: BatchSummary;
+  try {
+    summary = await runBatch({ task, threads, input: io.input, output: io.output });
+  } catch (e) {
+    if (!(e instanceof OutputClosedError)) throw e;
+    console.error(`skillproof: ${e.message}`);
+    return undefined;
+  }
+  if (stats.enabled) reportStats(summary, stats.startedAt);
+  return summary;
 }

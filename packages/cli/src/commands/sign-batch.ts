@@ -2,9 +2,8 @@ import type { Writable } from 'node:stream';
 import type { JsonValue } from '@skillproof/core';
 import { importTaskKey } from '../batch/line-processor.js';
 import type { BatchTask } from '../batch/line-processor.js';
-import { OutputClosedError, runBatch } from '../batch/run-batch.js';
 import { readJson, UsageError } from '../io.js';
-import { parseThreads, reportStats } from './batch-options.js';
+import { parseThreads, runBatchCommand } from './batch-options.js';
 import { EXIT } from './verify.js';
 
 export interface SignBatchOptions {
@@ -48,14 +47,7 @@ export async function signBatch(
   const task: BatchTask = { kind: 'sign', key: (await readJson(options.key)) as JsonValue, format, created };
   // Imported here too, so that a bad key is one error before any line is read, not one per line or per worker.
   await importTaskKey(task);
-  let summary;
-  try {
-    summary = await runBatch({ task, threads, input: io.input, output: io.output });
-  } catch (e) {
-    if (!(e instanceof OutputClosedError)) throw e;
-    console.error(`skillproof: ${e.message}`);
-    return EXIT.failed;
-  }
-  if (options.stats) reportStats(summary, startedAt);
+  const summary = await runBatchCommand(task, threads, io, { enabled: options.stats === true, startedAt });
+  if (!summary) return EXIT.failed;
   return summary.failed > 0 ? EXIT.failed : EXIT.verified;
 }

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { BatchTask } from '../batch/line-processor.js';
-import { OutputClosedError, runBatch } from '../batch/run-batch.js';
-import { parseThreads, reportStats } from './batch-options.js';
+import { parseThreads, runBatchCommand } from './batch-options.js';
 import { EXIT } from './verify.js';
 
 export interface VerifyBatchOptions {
@@ -28,15 +27,8 @@ export async function verifyBatch(
   const startedAt = performance.now();
   const threads = parseThreads(options.threads);
   const task: BatchTask = { kind: 'verify', offline: options.offline === true };
-  let summary;
-  try {
-    summary = await runBatch({ task, threads, input: io.input, output: io.output });
-  } catch (e) {
-    if (!(e instanceof OutputClosedError)) throw e;
-    console.error(`skillproof: ${e.message}`);
-    return EXIT.failed;
-  }
-  if (options.stats) reportStats(summary, startedAt);
+  const summary = await runBatchCommand(task, threads, io, { enabled: options.stats === true, startedAt });
+  if (!summary) return EXIT.failed;
   if (summary.failed > 0) return EXIT.failed;
   return summary.unknown > 0 ? EXIT.unknown : EXIT.verified;
 }
