@@ -172,7 +172,7 @@ export type {
 } from './status/check-credential-status.js';
 
 // --- baked images
-export { bakePng, unbakePng } from './baking/png.js';
+export { bakePng, hasPngSignature, unbakePng } from './baking/png.js';
 export { bakeSvg, unbakeSvg } from './baking/svg.js';
 export { unbake } from './baking/unbake.js';
 export type { BakingOptions, BakedCredential } from './baking/options.js';

@@ -126,6 +126,14 @@ describe('key rotation and compromise (did:web key history)', () => {
     expect(result.verified).toBe(false);
   });
 
+  it('a did:web server that never answers (and ignores the abort signal) ends in unknown ERR_FETCH_TIMEOUT', async () => {
+    const credential = await issue(key1, '2024-06-01T00:00:00Z');
+    const silent: Fetcher = () => new Promise(() => {});
+    const resolver = createKeyResolver({ fetcher: silent, timeoutMs: 50 });
+    const result = await verifyCredential(credential, { resolver, clock });
+    expect(proofOf(result)).toMatchObject({ status: 'unknown', code: 'ERR_FETCH_TIMEOUT' });
+  });
+
   it('a DID document that names itself otherwise is refused: ERR_DID_RESOLUTION', async () => {
     const credential = await issue(key1, '2024-06-01T00:00:00Z');
     const liar = { ...beforeRotation, id: 'did:web:evil.example' };

@@ -1,9 +1,5 @@
-import { bakePng, bakeSvg, unbake } from '@skillproof/core';
+import { bakePng, bakeSvg, hasPngSignature, unbake } from '@skillproof/core';
 import { readInput, UsageError, writeOutput } from '../io.js';
-
-function isPng(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-}
 
 /** `skillproof bake <image.png|svg> <credential> --out FILE` */
 export async function bake(image: string | undefined, credential: string | undefined, options: { out?: string }) {
@@ -13,7 +9,7 @@ export async function bake(image: string | undefined, credential: string | undef
   const imageBytes = await readInput(image);
   const text = new TextDecoder().decode(await readInput(credential)).trim();
   const payload = text.startsWith('{') ? (JSON.parse(text) as object) : text;
-  const baked = isPng(imageBytes)
+  const baked = hasPngSignature(imageBytes)
     ? bakePng(imageBytes, payload)
     : bakeSvg(new TextDecoder().decode(imageBytes), payload);
   await writeOutput(options.out, baked);

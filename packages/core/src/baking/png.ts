@@ -49,7 +49,14 @@ function latin1(bytes: Uint8Array): string {
   return out;
 }
 
-/** True when `bytes` starts with the PNG signature (PNG 1.2 §3.1). */
+/**
+ * True when `bytes` starts with the PNG signature (PNG 1.2 §3.1).
+ *
+ * @example
+ * ```ts
+ * const baked = hasPngSignature(image) ? bakePng(image, credential) : bakeSvg(new TextDecoder().decode(image), credential);
+ * ```
+ */
 export function hasPngSignature(bytes: Uint8Array): boolean {
   if (bytes.length < SIGNATURE.length) return false;
   for (let i = 0; i < SIGNATURE.length; i++) if (bytes[i] !== SIGNATURE[i]) return false;

@@ -8,6 +8,7 @@ import { contexts as bitstringStatusList } from '@digitalbazaar/vc-bitstring-sta
 import { contexts as statusList2021 } from '@digitalbazaar/vc-status-list-context';
 import { contexts as security } from '@digitalbazaar/security-context';
 import { SkillproofError } from '../errors.js';
+import { FetchTimeoutError, fetchWithTimeout } from '../lib/fetch-with-timeout.js';
 import type { DocumentLoader, Fetcher, JsonObject, RemoteDocument } from '../types.js';
 // Contexts that no npm package ships; exact published copies, provenance in ./data/PROVENANCE.md.
 import clrV2p0Context201 from './data/clr-v2p0-context-2.0.1.json' with { type: 'json' };
@@ -150,36 +151,25 @@ async function fetchContext(fetcher: Fetcher, url: string, limits: FetchLimits):
       details: { url },
     });
   }
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // A fetcher that ignores its signal must not hang us: race it against our own timer.
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(
-        new SkillproofError('ERR_CONTEXT_FETCH', `Fetching the JSON-LD context ${url} timed out.`, {
-          details: { url, reason: 'timeout', timeoutMs: limits.timeoutMs },
-        }),
-      );
-    }, limits.timeoutMs);
-  });
   let body: string | Uint8Array;
   let contentType: string | undefined;
   try {
-    const res = await Promise.race([
-      fetcher(url, { accept: 'application/ld+json, application/json', signal: controller.signal }),
-      timeout,
-    ]);
-    body = res.body;
-    contentType = res.contentType;
+    ({ body, contentType } = await fetchWithTimeout(
+      fetcher,
+      url,
+      'application/ld+json, application/json',
+      limits.timeoutMs,
+    ));
   } catch (cause) {
-    if (cause instanceof SkillproofError && cause.code === 'ERR_CONTEXT_FETCH') throw cause;
+    if (cause instanceof FetchTimeoutError) {
+      throw new SkillproofError('ERR_CONTEXT_FETCH', `Fetching the JSON-LD context ${url} timed out.`, {
+        details: { url, reason: 'timeout', timeoutMs: limits.timeoutMs },
+      });
+    }
     throw new SkillproofError('ERR_CONTEXT_FETCH', `Could not fetch the JSON-LD context ${url}.`, {
       details: { url, reason: 'fetcher' },
       cause,
     });
-  } finally {
-    clearTimeout(timer);
   }
   const invalid = (why: string, details: Record<string, unknown> = {}, cause?: unknown): SkillproofError =>
     new SkillproofError('ERR_CONTEXT_INVALID', `The JSON-LD context ${url} ${why}.`, {

@@ -1,4 +1,5 @@
 import { SkillproofError } from '../errors.js';
+import { fetchWithTimeout } from '../lib/fetch-with-timeout.js';
 import type { Clock, Fetcher, JsonObject } from '../types.js';
 import { decodeEd25519PublicKey, importEd25519Key } from './multikey.js';
 import type { Ed25519Key } from './multikey.js';
@@ -208,10 +209,12 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
     if (!fetcher) throw new SkillproofError('ERR_OFFLINE', `Resolving ${url} needs the network, and none was given.`);
     let text: string;
     try {
-      const res = await fetcher(url, {
-        accept: 'application/did+json, application/did+ld+json, application/ld+json, application/json',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
-      });
+      const res = await fetchWithTimeout(
+        fetcher,
+        url,
+        'application/did+json, application/did+ld+json, application/ld+json, application/json',
+        options.timeoutMs ?? 5000,
+      );
       text = typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body);
     } catch (cause) {
       const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');

@@ -2,9 +2,11 @@ import { createDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
 import { createKeyResolver } from '../keys/resolve-key.js';
 import type { KeyResolver } from '../keys/resolve-key.js';
+import { fetchWithTimeout } from '../lib/fetch-with-timeout.js';
 import { assertJsonObject, DEFAULT_MAX_BYTES, parseJsonObject } from '../lib/json-input.js';
 import type { InputLimits } from '../lib/json-input.js';
 import { defaultDocumentLoader } from '../proofs/sign-credential.js';
+import { hasPngSignature } from '../baking/png.js';
 import { unbake } from '../baking/unbake.js';
 import { verifyCredentialJwt } from '../jwt/verify-credential-jwt.js';
 import { checkCredentialStatus } from '../status/check-credential-status.js';
@@ -92,11 +94,9 @@ async function parseText(text: string, limits: InputLimits): Promise<ParsedInput
   );
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /** Reads the credential baked into a PNG or SVG; undefined when the bytes are not an image. */
 function unbakeIfImage(bytes: Uint8Array, limits: InputLimits): { format: 'png' | 'svg'; text: string } | undefined {
-  const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+  const isPng = hasPngSignature(bytes);
   const head = isPng
     ? ''
     : new TextDecoder()
@@ -204,10 +204,12 @@ async function checkStatus(
     loadStatusList: async (url) => {
       const { fetcher } = options;
       if (!fetcher) throw new SkillproofError('ERR_OFFLINE', `Fetching the status list ${url} needs the network.`);
-      const res = await fetcher(url, {
-        accept: 'application/vc+ld+json, application/ld+json, application/json',
-        signal: AbortSignal.timeout(10_000),
-      });
+      const res = await fetchWithTimeout(
+        fetcher,
+        url,
+        'application/vc+ld+json, application/ld+json, application/json',
+        10_000,
+      );
       return parseJsonObject(typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body), options);
     },
     // The list is itself a credential: its proof, issuer key and validity are checked the same way (not its status).
