@@ -212,6 +212,13 @@ describe('skillproof bake and unbake', () => {
     }
   });
 
+  it('bake of a credential file that is broken JSON exits 2, naming the file', () => {
+    writeFileSync(join(dir, 'broken.json'), '{"@context": [');
+    const r = run('bake', 'badge.png', 'broken.json', '--out', 'never.png');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('broken.json is not valid JSON');
+  });
+
   it('unbake of an image without a credential exits 1 with ERR_IMAGE_NOT_BAKED', () => {
     const r = run('unbake', 'badge.png');
     expect(r.code).toBe(1);

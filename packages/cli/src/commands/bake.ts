@@ -8,7 +8,14 @@ export async function bake(image: string | undefined, credential: string | undef
   if (!options.out) throw new UsageError('--out FILE is required (a baked image is binary).');
   const imageBytes = await readInput(image);
   const text = new TextDecoder().decode(await readInput(credential)).trim();
-  const payload = text.startsWith('{') ? (JSON.parse(text) as object) : text;
+  let payload: object | string = text;
+  if (text.startsWith('{')) {
+    try {
+      payload = JSON.parse(text) as object;
+    } catch (e) {
+      throw new UsageError(`${credential} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
   const baked = hasPngSignature(imageBytes)
     ? bakePng(imageBytes, payload)
     : bakeSvg(new TextDecoder().decode(imageBytes), payload);
