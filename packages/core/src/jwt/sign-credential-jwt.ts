@@ -1,6 +1,7 @@
 import { CompactSign } from 'jose';
 import type { CompactJWSHeaderParameters } from 'jose';
 import { SkillproofError } from '../errors.js';
+import { issuerId } from '../lib/issuer-id.js';
 import { utf8 } from '../lib/encoding.js';
 import type { Clock } from '../types.js';
 import { isRsaKey } from './rsa-key.js';
@@ -29,16 +30,6 @@ export interface SignCredentialJwtOptions {
 
 /** RFC 7519 §4.1 registered claims, and the VC 1.1 wrappers that VC-JOSE-COSE §3.1.3 forbids. */
 export const RESERVED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'vc', 'vp'] as const;
-
-function credentialIssuerId(credential: Record<string, unknown>): string | undefined {
-  const issuer = credential.issuer;
-  if (typeof issuer === 'string') return issuer;
-  if (issuer && typeof issuer === 'object' && !Array.isArray(issuer)) {
-    const id = (issuer as Record<string, unknown>).id;
-    if (typeof id === 'string') return id;
-  }
-  return undefined;
-}
 
 function numericDate(value: unknown, name: string): number {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
@@ -102,7 +93,7 @@ export async function signCredentialJwt(
       });
     }
   }
-  const issuer = credentialIssuerId(vc);
+  const issuer = issuerId(vc);
   if (issuer === undefined) {
     throw new SkillproofError('ERR_INPUT_INVALID', 'The credential has no issuer id.', { path: '$.issuer' });
   }

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import { decodeEd25519PublicKey } from '../keys/multikey.js';
 import type { KeyResolver, ResolvedKey } from '../keys/resolve-key.js';
 import { base64urlEncode } from '../lib/encoding.js';
+import { issuerId } from '../lib/issuer-id.js';
 import { assertDepth } from '../lib/json-input.js';
 import { check } from '../verify/checks.js';
 import type { VerificationCheck } from '../verify/checks.js';
@@ -103,13 +104,6 @@ function formOf(typ: JsonValue | undefined): CredentialJwtForm | undefined {
   return undefined;
 }
 
-function issuerIdOf(credential: JsonObject): string | undefined {
-  const issuer = credential.issuer;
-  if (typeof issuer === 'string') return issuer;
-  if (isObject(issuer) && typeof issuer.id === 'string') return issuer.id;
-  return undefined;
-}
-
 function subjectIdsOf(credential: JsonObject): string[] {
   const subject = credential.credentialSubject;
   const subjects = Array.isArray(subject) ? subject : [subject];
@@ -137,7 +131,7 @@ function claimProblems(
       problems.push(`${name} is not a NumericDate.`);
     }
   }
-  const issuer = issuerIdOf(credential);
+  const issuer = issuerId(credential);
   if (form === 'vc-jose-cose') {
     // VC-JOSE-COSE §3.1.3 and §4.1.2: no vc/vp wrappers; an iss, when present, must be the issuer.
     if (wrapped) problems.push('The vc and vp claims must not be present in a vc+jwt.');
@@ -260,7 +254,7 @@ async function checkProof(
       `The algorithm ${JSON.stringify(alg)} is not accepted (only ${ALLOWED_ALGORITHMS.join(', ')}).`,
     );
   }
-  const issuer = issuerIdOf(credential);
+  const issuer = issuerId(credential);
   const { resolver } = options;
 
   let headerJwk: JsonWebKey | undefined;
@@ -410,7 +404,7 @@ function joseFailure(e: unknown, alg: AllowedAlgorithm): { code: ErrorCode; mess
 }
 
 function checkIssuer(credential: JsonObject, outcome: ProofOutcome): JwtCheck {
-  const issuer = issuerIdOf(credential);
+  const issuer = issuerId(credential);
   if (outcome.check.status !== 'passed' || !outcome.key) {
     return outcome.check.status === 'unknown'
       ? jwtCheck(

@@ -1,4 +1,4 @@
-import { SkillproofError } from '../errors.js';
+import { SkillproofError, UNREACHABLE_CODES } from '../errors.js';
 import { fetchWithTimeout } from '../lib/fetch-with-timeout.js';
 import type { Clock, Fetcher, JsonObject } from '../types.js';
 import { decodeEd25519PublicKey, importEd25519Key } from './multikey.js';
@@ -303,10 +303,7 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
           return keyFor(await resolveController(controllerId), verificationMethod);
         } catch (e) {
           // The 1EdTech examples name the key in the fragment: use it, but the binding to the issuer stays unknown.
-          if (
-            !(e instanceof SkillproofError) ||
-            !['ERR_OFFLINE', 'ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_DID_RESOLUTION'].includes(e.code)
-          )
+          if (!(e instanceof SkillproofError) || !(UNREACHABLE_CODES.has(e.code) || e.code === 'ERR_DID_RESOLUTION'))
             throw e;
           let key = fragmentKeys.get(verificationMethod);
           if (!key) {

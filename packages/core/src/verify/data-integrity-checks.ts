@@ -1,4 +1,5 @@
 import { SkillproofError, UNREACHABLE_CODES } from '../errors.js';
+import { issuerId } from '../lib/issuer-id.js';
 import type { KeyResolver, ResolvedKey } from '../keys/resolve-key.js';
 import { isDateTimeStamp, proofSuite, proofsOf, verifyEd25519Proof } from '../proofs/data-integrity.js';
 import type { DocumentLoader, JsonObject, JsonValue } from '../types.js';
@@ -8,13 +9,6 @@ import type { VerificationCheck } from './checks.js';
 export interface ProofOutcome {
   check: VerificationCheck;
   key?: ResolvedKey;
-}
-
-export function issuerId(credential: JsonObject): string | undefined {
-  const issuer = credential.issuer;
-  if (typeof issuer === 'string') return issuer;
-  if (issuer && typeof issuer === 'object' && !Array.isArray(issuer) && typeof issuer.id === 'string') return issuer.id;
-  return undefined;
 }
 
 /**

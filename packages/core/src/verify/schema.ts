@@ -1,5 +1,6 @@
 import { validateCredential } from '../model/validate-credential.js';
 import type { SchemaIssue } from '../model/validate-credential.js';
+import { issuerId } from '../lib/issuer-id.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { check } from './checks.js';
 import type { VerificationCheck } from './checks.js';
@@ -57,11 +58,7 @@ function checkVerifiableCredential(credential: JsonObject): VerificationCheck {
       path: '$.type',
     });
   }
-  const issuer = credential.issuer;
-  const issuerOk =
-    typeof issuer === 'string' ||
-    (issuer !== null && typeof issuer === 'object' && !Array.isArray(issuer) && typeof issuer.id === 'string');
-  if (!issuerOk)
+  if (issuerId(credential) === undefined)
     return check('schema', 'failed', 'The credential must name its issuer by id.', 'ERR_SCHEMA_INVALID', {
       path: '$.issuer',
     });
