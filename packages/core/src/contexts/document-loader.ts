@@ -195,3 +195,9 @@ async function fetchContext(fetcher: Fetcher, url: string, limits: FetchLimits):
   }
   return { contextUrl: null, documentUrl: url, document: document as JsonObject };
 }
+
+let defaultLoader: DocumentLoader | undefined;
+/** The bundled, offline document loader that signing and verification use when given none, made once on first use. */
+export function defaultDocumentLoader(): DocumentLoader {
+  return (defaultLoader ??= createDocumentLoader());
+}

@@ -1,4 +1,4 @@
-import { createDocumentLoader } from '../contexts/document-loader.js';
+import { defaultDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
 import { checkTerms } from '../jsonld/check-terms.js';
 import { cloneJsonObject } from '../lib/json-input.js';
@@ -20,12 +20,6 @@ export interface SignCredentialOptions {
   proofId?: string;
   /** Makes the proof part of a chain after the proofs with these ids. */
   previousProof?: string | string[];
-}
-
-let defaultLoader: DocumentLoader | undefined;
-/** The bundled, offline document loader, made once on first use. */
-export function defaultDocumentLoader(): DocumentLoader {
-  return (defaultLoader ??= createDocumentLoader());
 }
 
 /** An XSD dateTimeStamp to the second, as the reference libraries write `created`. */

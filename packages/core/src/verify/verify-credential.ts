@@ -1,11 +1,10 @@
-import { createDocumentLoader } from '../contexts/document-loader.js';
+import { createDocumentLoader, defaultDocumentLoader } from '../contexts/document-loader.js';
 import { SkillproofError } from '../errors.js';
 import { createKeyResolver } from '../keys/resolve-key.js';
 import type { KeyResolver } from '../keys/resolve-key.js';
 import { fetchWithTimeout } from '../lib/fetch-with-timeout.js';
 import { assertJsonObject, DEFAULT_MAX_BYTES, parseJsonObject } from '../lib/json-input.js';
 import type { InputLimits } from '../lib/json-input.js';
-import { defaultDocumentLoader } from '../proofs/sign-credential.js';
 import { hasPngSignature } from '../baking/png.js';
 import { unbake } from '../baking/unbake.js';
 import { verifyCredentialJwt } from '../jwt/verify-credential-jwt.js';
