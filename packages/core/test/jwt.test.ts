@@ -281,7 +281,14 @@ describe('verifyCredentialJwt refuses forgeries', () => {
     ];
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // A changed kid can name a key that does not exist: then resolution, not a JWT rule, is what refuses it.
-    const KEY_CODES = ['ERR_KEY_NOT_FOUND', 'ERR_KEY_INVALID', 'ERR_DID_INVALID', 'ERR_DID_UNSUPPORTED', 'ERR_OFFLINE'];
+    const KEY_CODES = [
+      'ERR_KEY_NOT_FOUND',
+      'ERR_KEY_INVALID',
+      'ERR_DID_INVALID',
+      'ERR_DID_UNSUPPORTED',
+      'ERR_OFFLINE',
+      'ERR_DID_RESOLUTION',
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(0, 1),
