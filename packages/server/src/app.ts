@@ -1,61 +1,113 @@
-import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import { isSkillproofError, verifyCredential } from '@skillproof/core';
-import type { Clock, Fetcher } from '@skillproof/core';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { randomUUID } from 'node:crypto';
+import { AppError, toErrorResponse } from './errors.js';
+import { authenticate } from './http/authenticate.js';
+import type { AppDeps, AppEnv } from './http/env.js';
+import { access } from './http/access.js';
+import { route } from './http/route.js';
+import { registerAuthRoutes } from './domains/auth/routes.js';
+import { registerOrgsRoutes } from './domains/orgs/routes.js';
+import { registerAchievementsRoutes } from './domains/achievements/routes.js';
+import { registerIssuingRoutes } from './domains/issuing/routes.js';
+import { registerBatchesRoutes } from './domains/batches/routes.js';
+import { registerPublicRoutes } from './domains/public/routes.js';
 
-export interface AppDependencies {
-  clock?: Clock;
-  /** Network access for verification (did:web, status lists). Absent: verification is offline. */
-  fetcher?: Fetcher;
-}
+/** Request bodies above this are refused before they are read (CSV uploads have their own, larger limit). */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-const MAX_BODY = 10 * 1024 * 1024;
+const healthz = route({
+  method: 'get',
+  path: '/healthz',
+  access: access.public(),
+  summary: 'Liveness and database reachability',
+  tags: ['System'],
+  responses: {
+    200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+  },
+});
 
 /**
  * The Skillproof HTTP application. Every dependency is passed in; nothing is global.
  *
  * @example
  * ```ts
- * const app = createApp({ clock: () => new Date() });
+ * const app = createApp(deps);
  * const res = await app.request('/healthz');
  * ```
  */
-export function createApp(deps: AppDependencies = {}) {
-  const app = new Hono();
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-
-  app.post('/v1/verify', async (c) => {
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_BODY) throw new HTTPException(413, { message: 'The credential is larger than 10 MiB.' });
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.length > MAX_BODY) throw new HTTPException(413, { message: 'The credential is larger than 10 MiB.' });
-    const result = await verifyCredential(body, {
-      ...(deps.clock && { clock: deps.clock }),
-      ...(deps.fetcher && { fetcher: deps.fetcher }),
-    });
-    return c.json({
-      verified: result.verified,
-      format: result.format ?? null,
-      checks: result.checks,
-      credential: result.credential ?? null,
-    });
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        const first = issues[0];
+        throw new AppError(
+          'ERR_VALIDATION',
+          first ? `${first.path || 'request'}: ${first.message}` : 'The request is invalid.',
+          { issues },
+        );
+      }
+    },
   });
 
-  app.notFound((c) =>
-    c.json({ error: { code: 'ERR_NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    await next();
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(
+          'ERR_INPUT_TOO_LARGE',
+          `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+        );
+      },
+    }),
   );
+  app.use('*', authenticate);
 
+  app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  registerAuthRoutes(app);
+  registerOrgsRoutes(app);
+  registerAchievementsRoutes(app);
+  registerIssuingRoutes(app);
+  registerBatchesRoutes(app);
+  registerPublicRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'sp_session',
+    description: 'A session from POST /api/v1/auth/sign-in; unsafe methods also need the X-CSRF-Token header.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (sp_token_…) with scopes, from POST /api/v1/me/tokens.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Skillproof API',
+      version: '0.1.0',
+      description: 'Competency micro-credentials: Open Badges 3.0 on W3C Verifiable Credentials 2.0.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+    },
+    servers: [{ url: deps.publicUrl }],
+  });
+
+  app.notFound((c) => {
+    throw new AppError('ERR_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
+  });
   app.onError((err, c) => {
-    if (err instanceof HTTPException) {
-      return c.json(
-        { error: { code: err.status === 413 ? 'ERR_INPUT_TOO_LARGE' : 'ERR_HTTP', message: err.message } },
-        err.status,
-      );
-    }
-    if (isSkillproofError(err)) return c.json({ error: { code: err.code, message: err.message } }, 400);
-    console.error(err);
-    return c.json({ error: { code: 'ERR_INTERNAL', message: 'Internal error.' } }, 500);
+    const { status, body, expected } = toErrorResponse(err);
+    if (!expected) deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'request failed');
+    if (err instanceof AppError && err.headers) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+    return c.json(body, status as 400);
   });
 
   return app;

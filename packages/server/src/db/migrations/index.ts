@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as initial from './2026-11-30T0500_initial.js';
+
+/**
+ * Every migration, by timestamped name. Names sort in the order they run; a migration, once released, never changes:
+ * add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-30T0500_initial': initial,
+};

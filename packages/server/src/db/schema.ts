@@ -1,0 +1,227 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as Kysely sees it (camelCase here, snake_case in SQL through CamelCasePlugin).
+ * One interface per table; the migrations in `./migrations` are the source of truth and this file follows them.
+ */
+export interface Database {
+  organizations: OrganizationsTable;
+  orgKeys: OrgKeysTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  apiTokens: ApiTokensTable;
+  auditLog: AuditLogTable;
+  achievements: AchievementsTable;
+  achievementVersions: AchievementVersionsTable;
+  statusLists: StatusListsTable;
+  credentials: CredentialsTable;
+  batches: BatchesTable;
+  batchRows: BatchRowsTable;
+  outbox: OutboxTable;
+}
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type Role = 'owner' | 'admin' | 'issuer' | 'assessor' | 'viewer';
+export type AccountKind = 'staff' | 'learner' | 'employer';
+
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  url: string | null;
+  email: string | null;
+  description: string | null;
+  image: string | null;
+  parentOrgId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export interface OrgKeysTable {
+  id: string;
+  orgId: string;
+  /** The DID URL fragment, e.g. `key-1`. */
+  fragment: string;
+  publicKeyMultibase: string;
+  /** AES-256-GCM(master key, secret key): version byte ‖ nonce ‖ ciphertext ‖ tag. Never leaves the server. */
+  secretCiphertext: Uint8Array;
+  createdAt: CreatedAt;
+  expiresAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+  revokedReason: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  passwordHash: string | null;
+  kind: AccountKind;
+  createdAt: CreatedAt;
+}
+
+export interface MembershipsTable {
+  orgId: string;
+  userId: string;
+  role: Role;
+  createdAt: CreatedAt;
+}
+
+export interface SessionsTable {
+  /** sha256 of the session cookie's value: a database leak does not leak sessions. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: CreatedAt;
+  expiresAt: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  userId: string;
+  /** A token bound to one organisation can act only there. */
+  orgId: string | null;
+  name: string;
+  tokenHash: string;
+  scopes: string[];
+  createdAt: CreatedAt;
+  expiresAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  orgId: string | null;
+  actorUserId: string | null;
+  actorTokenId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  data: Json<Record<string, unknown>>;
+  at: Timestamp;
+}
+
+export interface AchievementsTable {
+  id: string;
+  orgId: string;
+  currentVersion: number;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+  archivedAt: Timestamp | null;
+}
+
+export interface AchievementVersionsTable {
+  achievementId: string;
+  version: number;
+  /** The validated definition (see achievements/definition.ts). */
+  definition: Json<Record<string, unknown>>;
+  createdAt: CreatedAt;
+  createdBy: string | null;
+}
+
+export type StatusListPurpose = 'revocation' | 'suspension';
+
+export interface StatusListsTable {
+  id: string;
+  orgId: string;
+  purpose: StatusListPurpose;
+  /** Number of entries (bits). */
+  size: number;
+  /** The bitstring, uncompressed; bit i is byte i>>3, mask 0x80 >> (i & 7) (W3C Bitstring Status List). */
+  bits: Uint8Array;
+  allocated: number;
+  /** Bumped on every change to `bits`; `signedVersion` says which version `signedCredential` encodes. */
+  version: number;
+  signedVersion: number | null;
+  signedCredential: Json<Record<string, unknown>> | null;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export type CredentialState = 'active' | 'revoked' | 'suspended';
+
+export interface CredentialsTable {
+  id: string;
+  orgId: string;
+  achievementId: string;
+  achievementVersion: number;
+  recipientEmail: string | null;
+  recipientDid: string | null;
+  recipientName: string | null;
+  issuedAt: Timestamp;
+  validFrom: Timestamp;
+  validUntil: Timestamp | null;
+  state: CredentialState;
+  stateReason: string | null;
+  stateChangedAt: Timestamp | null;
+  revocationListId: string;
+  revocationIndex: number;
+  suspensionListId: string;
+  suspensionIndex: number;
+  /** The Data Integrity–signed credential. */
+  document: Json<Record<string, unknown>>;
+  /** The same credential as a VC-JWT. */
+  jwt: string;
+  holderUserId: string | null;
+  claimTokenHash: string | null;
+  claimedAt: Timestamp | null;
+  /** The recipient chose to show their name on the public page. */
+  namePublic: boolean;
+  batchId: string | null;
+  batchRow: number | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  createdBy: string | null;
+}
+
+export type BatchStatus = 'preview' | 'queued' | 'running' | 'completed' | 'cancelled';
+
+export interface BatchesTable {
+  id: string;
+  orgId: string;
+  achievementId: string;
+  achievementVersion: number;
+  status: BatchStatus;
+  filename: string | null;
+  totalRows: number;
+  validRows: number;
+  invalidRows: number;
+  createdBy: string | null;
+  createdAt: CreatedAt;
+  confirmedAt: Timestamp | null;
+  completedAt: Timestamp | null;
+}
+
+export type BatchRowState = 'invalid' | 'pending' | 'issued' | 'failed';
+
+export interface BatchRowsTable {
+  batchId: string;
+  rowNumber: number;
+  data: Json<Record<string, string>>;
+  errors: Json<{ code: string; message: string; column?: string }[]> | null;
+  state: BatchRowState;
+  credentialId: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  toAddress: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  createdAt: CreatedAt;
+  sentAt: Timestamp | null;
+  error: string | null;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type NewOrganization = Insertable<OrganizationsTable>;
+export type OrganizationUpdate = Updateable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+export type CredentialRow = Selectable<CredentialsTable>;
+export type StatusListRow = Selectable<StatusListsTable>;

@@ -1,0 +1,116 @@
+import { isSkillproofError, type ErrorCode as CoreErrorCode } from '@skillproof/core';
+
+/** Codes the server adds to those of `@skillproof/core`. */
+export type ServerErrorCode =
+  | 'ERR_VALIDATION'
+  | 'ERR_UNAUTHENTICATED'
+  | 'ERR_SIGN_IN_FAILED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_SCOPE'
+  | 'ERR_CSRF'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_CONFLICT'
+  | 'ERR_EMAIL_TAKEN'
+  | 'ERR_IDEMPOTENCY_MISMATCH'
+  | 'ERR_STATE'
+  | 'ERR_GONE'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_NOT_ACCEPTABLE'
+  | 'ERR_UNAVAILABLE'
+  | 'ERR_INTERNAL';
+
+export type AppErrorCode = ServerErrorCode | CoreErrorCode;
+
+/**
+ * The one status table: every code, core's included, answers with exactly one HTTP status.
+ * (Core codes not listed are problems with the input: 400.)
+ */
+const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, number> = {
+  ERR_VALIDATION: 400,
+  ERR_UNAUTHENTICATED: 401,
+  ERR_SIGN_IN_FAILED: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_SCOPE: 403,
+  ERR_CSRF: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_NOT_ACCEPTABLE: 406,
+  ERR_CONFLICT: 409,
+  ERR_EMAIL_TAKEN: 409,
+  ERR_STATE: 409,
+  ERR_GONE: 410,
+  ERR_INPUT_TOO_LARGE: 413,
+  ERR_IMAGE_TOO_LARGE: 413,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_IDEMPOTENCY_MISMATCH: 422,
+  ERR_RATE_LIMITED: 429,
+  ERR_INTERNAL: 500,
+  ERR_FETCH_FAILED: 502,
+  ERR_CONTEXT_FETCH: 502,
+  ERR_DID_RESOLUTION: 502,
+  ERR_UNAVAILABLE: 503,
+  ERR_STATUS_LIST_FULL: 503,
+  ERR_OFFLINE: 503,
+  ERR_FETCH_TIMEOUT: 504,
+};
+
+export function statusOf(code: AppErrorCode): number {
+  return STATUS[code] ?? 400;
+}
+
+export interface ErrorBody {
+  error: { code: AppErrorCode; message: string; path?: string; details?: Record<string, unknown> };
+}
+
+/**
+ * An error the API answers with: a code from the status table and a message a person can act on.
+ *
+ * @example
+ * ```ts
+ * throw new AppError('ERR_NOT_FOUND', 'No achievement with this id in this organisation.');
+ * ```
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return statusOf(this.code);
+  }
+}
+
+/** Any thrown value as the body and status the API answers with; unknown errors are `ERR_INTERNAL`, never leaked. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; expected: boolean } {
+  if (err instanceof AppError) {
+    return {
+      status: err.status,
+      body: { error: { code: err.code, message: err.message, ...(err.details && { details: err.details }) } },
+      expected: true,
+    };
+  }
+  if (isSkillproofError(err)) {
+    return {
+      status: statusOf(err.code),
+      body: {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.path !== undefined && { path: err.path }),
+          ...(err.details && { details: { ...err.details } }),
+        },
+      },
+      expected: true,
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'ERR_INTERNAL', message: 'Something went wrong on our side; it has been logged.' } },
+    expected: false,
+  };
+}

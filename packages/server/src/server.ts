@@ -1,0 +1,61 @@
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Fetcher } from '@skillproof/core';
+import { createApp, type App } from './app.js';
+import type { ServerConfig } from './config.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import type { AppDeps } from './http/env.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { createLogger } from './logger.js';
+import { createOutboxMailer, createSmtpMailer } from './mail/mailer.js';
+import { createKeyStore, loadMasterKey } from './security/master-key.js';
+import { STRONG_SCRYPT } from './security/passwords.js';
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (and migrates) the database, loads the master key, seeds the demo on an empty database, starts the job runner
+ * and serves. What `skillproof serve` and `npm start` run.
+ */
+export async function startServer(config: ServerConfig, options: { fetcher?: Fetcher } = {}): Promise<RunningServer> {
+  const database = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
+  );
+  await migrateToLatest(database.db);
+  const logger = createLogger({ level: config.logLevel });
+  const masterKey = await loadMasterKey({ env: config.masterKey, keyFile: join(config.dataDir, 'master.key') });
+  const deps: AppDeps = {
+    db: database.db,
+    clock: () => new Date(),
+    keys: createKeyStore(masterKey),
+    mailer: config.smtpUrl ? await createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(database.db),
+    logger,
+    publicUrl: config.publicUrl,
+    rateLimiter: createRateLimiter(),
+    passwordParams: STRONG_SCRYPT,
+    ...(options.fetcher && { fetcher: options.fetcher }),
+  };
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
+  return {
+    url: `http://localhost:${port}`,
+    app,
+    deps,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
