@@ -82,6 +82,16 @@ export async function main(argv: string[]): Promise<number> {
       };
     });
 
+  cli
+    .command('migrate', 'Apply pending database migrations (DATABASE_URL, or PGlite in DATA_DIR) and exit')
+    .option('--json', 'Print the migrations applied as JSON')
+    .action((options: { json?: boolean }) => {
+      run = async () => {
+        const { migrate } = await import('./commands/migrate.js');
+        return migrate(options);
+      };
+    });
+
   cli.help();
   cli.version('0.1.0');
 

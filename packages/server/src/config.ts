@@ -16,6 +16,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Seed the demo organisation and accounts into an empty database (default on; `SKILLPROOF_DEMO=0` turns it off). */
   demo: boolean;
+  /** The demo accounts' password (`SKILLPROOF_DEMO_PASSWORD`); default: a random one per account. */
+  demoPassword: string | undefined;
 }
 
 export function configFromEnv(
@@ -46,5 +48,6 @@ export function configFromEnv(
     mailFrom: overrides.mailFrom ?? env['MAIL_FROM'] ?? 'Skillproof <no-reply@localhost>',
     logLevel: overrides.logLevel ?? env['LOG_LEVEL'] ?? 'info',
     demo: overrides.demo ?? env['SKILLPROOF_DEMO'] !== '0',
+    demoPassword: overrides.demoPassword ?? (env['SKILLPROOF_DEMO_PASSWORD'] || undefined),
   };
 }

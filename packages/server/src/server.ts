@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fetcher } from '@skillproof/core';
 import { createApp, type App } from './app.js';
@@ -11,9 +12,12 @@ import { createLogger } from './logger.js';
 import { createOutboxMailer, createSmtpMailer } from './mail/mailer.js';
 import { createKeyStore, loadMasterKey } from './security/master-key.js';
 import { STRONG_SCRYPT } from './security/passwords.js';
+import { seedDemo, type DemoAccount } from './seed/demo.js';
 
 export interface RunningServer {
   url: string;
+  /** The demo accounts seeded on this start (first start on an empty database, demo on), with their passwords. */
+  demoAccounts: DemoAccount[] | undefined;
   app: App;
   deps: AppDeps;
   close(): Promise<void>;
@@ -41,6 +45,8 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
     passwordParams: STRONG_SCRYPT,
     ...(options.fetcher && { fetcher: options.fetcher }),
   };
+  const demoAccounts = config.demo ? await seedDemo(deps, { password: config.demoPassword }) : undefined;
+  if (demoAccounts) await writeDemoAccounts(config.dataDir, demoAccounts);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -51,6 +57,7 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
   logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
   return {
     url: `http://localhost:${port}`,
+    demoAccounts,
     app,
     deps,
     async close() {
@@ -58,4 +65,10 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
       await database.close();
     },
   };
+}
+
+/** Keeps the demo sign-in details beside the master key (mode 0600), for scripts and for people who missed the banner. */
+async function writeDemoAccounts(dataDir: string, accounts: DemoAccount[]): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, 'demo-accounts.json'), JSON.stringify(accounts, null, 2) + '\n', { mode: 0o600 });
 }

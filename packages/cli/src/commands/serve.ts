@@ -7,9 +7,13 @@ export async function serve(options: { port?: string }): Promise<number> {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new UsageError(`Invalid port ${JSON.stringify(options.port)}.`);
   }
-  const server = await startServer(configFromEnv(process.env, port === undefined ? {} : { port }), {
-    fetcher: createHttpFetcher(),
-  });
+  const config = configFromEnv(process.env, port === undefined ? {} : { port });
+  const server = await startServer(config, { fetcher: createHttpFetcher() });
+  if (server.demoAccounts) {
+    console.log('\nDemo organisation "Skillproof Demo University" seeded. Sign in with:');
+    for (const a of server.demoAccounts) console.log(`  ${a.kind.padEnd(9)} ${a.email.padEnd(30)} ${a.password}`);
+    console.log(`(also in ${config.dataDir}/demo-accounts.json, mode 0600; shown only on this first start)\n`);
+  }
   console.log(`Skillproof listening on ${server.url}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
