@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/cli/**', '**/bench/**', '**/*.js'],
+    files: ['packages/cli/**', '**/bench/**', 'examples/**', '**/*.js'],
     rules: { 'no-console': 'off' },
   },
 );
