@@ -27,6 +27,19 @@ const healthz = route({
   },
 });
 
+const openApiDocument = route({
+  method: 'get',
+  path: '/openapi.json',
+  access: access.public(),
+  hide: true,
+  responses: {
+    200: {
+      description: 'The OpenAPI 3.1 document',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});
+
 /**
  * The Skillproof HTTP application. Every dependency is passed in; nothing is global.
  *
@@ -89,7 +102,7 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: 'An API token (sp_token_…) with scopes, from POST /api/v1/me/tokens.',
   });
-  app.doc31('/openapi.json', {
+  const openApiConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Skillproof API',
@@ -98,7 +111,10 @@ export function createApp(deps: AppDeps) {
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: [{ url: deps.publicUrl }],
-  });
+  };
+  app.openapi(openApiDocument, (c) =>
+    c.json(app.getOpenAPI31Document(openApiConfig) as unknown as Record<string, unknown>, 200),
+  );
 
   app.notFound((c) => {
     throw new AppError('ERR_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
