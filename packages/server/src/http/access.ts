@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import type { RateLimitBucket } from './rate-limit.js';
 import { clientAddress } from './client-address.js';
+import { isSelfFetch } from './self-fetcher.js';
 
 /** What an API token may be allowed to do. A route names the one scope a token needs to call it. */
 export const SCOPES = [
@@ -45,6 +46,9 @@ export const access = {
   org: (role: Role, scope: Scope): Access => ({ kind: 'org', role, scope }),
 };
 
+/** The one answer for an organisation the caller is not a member of (or that does not exist): the same 404. */
+export const ORG_NOT_FOUND = 'No organisation with this id that you belong to.';
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,7 +56,7 @@ export function authorize(rule: Access): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get('deps');
     if (rule.kind === 'public') {
-      if (rule.rateLimit) deps.rateLimiter.hit(rule.rateLimit, clientAddress(c));
+      if (rule.rateLimit && !isSelfFetch(c)) deps.rateLimiter.hit(rule.rateLimit, clientAddress(c));
       return next();
     }
     const principal = c.get('principal');
@@ -71,7 +75,7 @@ export function authorize(rule: Access): MiddlewareHandler<AppEnv> {
       return next();
     }
     const orgId = c.req.param('orgId') ?? '';
-    const notFound = new AppError('ERR_NOT_FOUND', 'No organisation with this id that you belong to.');
+    const notFound = new AppError('ERR_NOT_FOUND', ORG_NOT_FOUND);
     if (!UUID.test(orgId)) throw notFound;
     if (principal.via === 'token' && principal.tokenOrgId && principal.tokenOrgId !== orgId) throw notFound;
     const membership = await deps.db
