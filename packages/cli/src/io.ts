@@ -52,7 +52,8 @@ export async function writeOutput(
 
 /**
  * The network, for verification that is not offline: HTTPS only (plus loopback HTTP for local testing), a size cap,
- * and the timeout signal core passes in.
+ * and the timeout signal core passes in. did:web always resolves over HTTPS; a loopback server that answers HTTPS
+ * with plain HTTP (a development server on localhost) is asked again over HTTP: nothing leaves the machine.
  */
 export function createHttpFetcher(maxBytes = 10 * 1024 * 1024): Fetcher {
   return async (url, { accept, signal }) => {
@@ -61,7 +62,15 @@ export function createHttpFetcher(maxBytes = 10 * 1024 * 1024): Fetcher {
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
       throw new Error(`Refusing to fetch ${url}: only HTTPS is allowed.`);
     }
-    const res = await fetch(url, { headers: { accept }, signal, redirect: 'follow' });
+    const get = (target: string) => fetch(target, { headers: { accept }, signal, redirect: 'follow' });
+    let res: Response;
+    try {
+      res = await get(url);
+    } catch (e) {
+      const plainHttp = (e as { cause?: { code?: string } }).cause?.code === 'ERR_SSL_WRONG_VERSION_NUMBER';
+      if (!(loopback && u.protocol === 'https:' && plainHttp)) throw e;
+      res = await get('http:' + url.slice('https:'.length));
+    }
     if (!res.ok) throw Object.assign(new Error(`${url} answered HTTP ${res.status}.`), { status: res.status });
     const declared = Number(res.headers.get('content-length') ?? '0');
     if (declared > maxBytes) throw new Error(`${url} is larger than ${maxBytes} bytes.`);
