@@ -11,7 +11,7 @@ declare module '@digitalbazaar/vc' {
     suite: object | object[];
     documentLoader: (url: string) => Promise<object>;
     now?: string | Date;
-    checkStatus?: () => Promise<{ verified: boolean }>;
+    checkStatus?: (options: { credential: Record<string, unknown> }) => Promise<{ verified: boolean }>;
   }): Promise<{ verified: boolean; error?: unknown; results?: unknown[] }>;
 }
 declare module '@digitalbazaar/data-integrity' {
