@@ -20,6 +20,11 @@ function isAdvisory(issue: SchemaIssue, credential: JsonObject): boolean {
   // VC 2.0 §11.1 language value objects where OB 3.0 expects a plain string.
   const isValueObject = (v: JsonValue) => v !== null && typeof v === 'object' && !Array.isArray(v) && '@value' in v;
   if (Array.isArray(value) && value.length > 0 && value.every(isValueObject)) return true;
+  // VC 2.0 §4.10: credentialStatus may be a set (a revocation and a suspension entry); OB 3.0 lists it as 0..1
+  // (1EdTech openbadges-specification#623 opens it for 3.1). The status check reads every entry.
+  const isObject = (v: JsonValue) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (issue.path === '$.credentialStatus' && Array.isArray(value) && value.length > 0 && value.every(isObject))
+    return true;
   // A lone object where a list is expected, or an IRI where an object with that id is expected, are the same node.
   return (
     (value !== null && typeof value === 'object' && !Array.isArray(value)) ||

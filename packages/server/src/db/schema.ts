@@ -134,6 +134,8 @@ export interface StatusListsTable {
   size: number;
   /** The bitstring, uncompressed; bit i is byte i>>3, mask 0x80 >> (i & 7) (W3C Bitstring Status List). */
   bits: Uint8Array;
+  /** Which indexes have been handed out, in the same bit order as `bits`; `allocated` counts them. */
+  allocation: Uint8Array;
   allocated: number;
   /** Bumped on every change to `bits`; `signedVersion` says which version `signedCredential` encodes. */
   version: number;
@@ -217,6 +219,10 @@ export interface OutboxTable {
   createdAt: CreatedAt;
   sentAt: Timestamp | null;
   error: string | null;
+  /** Delivery attempts so far (the dispatcher's retry count). */
+  attempts: ColumnType<number, number | undefined, number>;
+  /** Not before this time (a retry's back-off, or a send in progress); null: as soon as possible. */
+  nextAttemptAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -112,6 +112,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       purpose text NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
       size integer NOT NULL CHECK (size >= 131072),
       bits bytea NOT NULL,
+      -- Which indexes have been handed out (same bit order as bits), so allocation never reuses one.
+      allocation bytea NOT NULL,
       allocated integer NOT NULL DEFAULT 0,
       version integer NOT NULL DEFAULT 1,
       signed_version integer,
@@ -198,8 +200,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       html text,
       created_at timestamptz NOT NULL DEFAULT now(),
       sent_at timestamptz,
-      error text
+      error text,
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz
     );
+    CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL;
   `,
   );
 }
