@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import { isSkillproofError, type ErrorCode as CoreErrorCode } from '@skillproof/core';
 
 /** Codes the server adds to those of `@skillproof/core`. */
@@ -107,6 +108,15 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       },
       expected: true,
     };
+  }
+  // Hono's validators refuse a body that is not JSON (400) or that has a media type the route does not take (415).
+  if (err instanceof HTTPException && (err.status === 400 || err.status === 415)) {
+    const code = err.status === 400 ? 'ERR_VALIDATION' : 'ERR_UNSUPPORTED_MEDIA_TYPE';
+    const message =
+      err.status === 400
+        ? `${err.message}.`
+        : 'The request body has a media type this endpoint does not accept (see /openapi.json).';
+    return { status: statusOf(code), body: { error: { code, message } }, expected: true };
   }
   return {
     status: 500,
