@@ -1,0 +1,171 @@
+import type { Kysely } from 'kysely';
+import type { CredentialRow, CredentialState, Database } from '../../db/schema.js';
+import { audit } from '../../audit.js';
+import { AppError } from '../../errors.js';
+import type { Principal } from '../../http/env.js';
+import { credentialUrl } from './issue.js';
+import { setStatusBit } from './status-lists.js';
+
+/** A credential as the API shows it (the signed forms travel beside it). */
+export interface CredentialView {
+  id: string;
+  url: string;
+  achievementId: string;
+  achievementVersion: number;
+  state: CredentialState;
+  stateReason: string | null;
+  stateChangedAt: string | null;
+  recipient: { email: string } | { did: string };
+  name: string | null;
+  namePublic: boolean;
+  issuedAt: string;
+  validFrom: string;
+  validUntil: string | null;
+  claimed: boolean;
+  batchId: string | null;
+}
+
+export function credentialView(publicUrl: string, row: CredentialRow): CredentialView {
+  return {
+    id: row.id,
+    url: credentialUrl(publicUrl, row.id),
+    achievementId: row.achievementId,
+    achievementVersion: row.achievementVersion,
+    state: row.state,
+    stateReason: row.stateReason,
+    stateChangedAt: row.stateChangedAt?.toISOString() ?? null,
+    recipient: row.recipientDid !== null ? { did: row.recipientDid } : { email: row.recipientEmail! },
+    name: row.recipientName,
+    namePublic: row.namePublic,
+    issuedAt: row.issuedAt.toISOString(),
+    validFrom: row.validFrom.toISOString(),
+    validUntil: row.validUntil?.toISOString() ?? null,
+    claimed: row.claimedAt !== null,
+    batchId: row.batchId,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID.test(s);
+
+const notFound = () => new AppError('ERR_NOT_FOUND', 'No credential with this id in this organisation.');
+
+/** One of the organisation's credentials; another organisation's is not found, exactly like a missing one. */
+export async function getCredential(db: Kysely<Database>, orgId: string, credentialId: string): Promise<CredentialRow> {
+  if (!isUuid(credentialId)) throw notFound();
+  const row = await db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('id', '=', credentialId)
+    .where('orgId', '=', orgId)
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  return row;
+}
+
+export interface CredentialFilter {
+  achievementId?: string | undefined;
+  state?: CredentialState | undefined;
+  batchId?: string | undefined;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** A page of the organisation's credentials, newest first, and the cursor of the next page (null at the end). */
+export async function listCredentials(
+  db: Kysely<Database>,
+  orgId: string,
+  filter: CredentialFilter,
+): Promise<{ rows: CredentialRow[]; nextCursor: string | null }> {
+  let query = db.selectFrom('credentials').selectAll().where('orgId', '=', orgId);
+  if (filter.achievementId) query = query.where('achievementId', '=', filter.achievementId);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.batchId) query = query.where('batchId', '=', filter.batchId);
+  if (filter.cursor) {
+    const { issuedAt, id } = decodeCursor(filter.cursor);
+    query = query.where((eb) =>
+      eb.or([eb('issuedAt', '<', issuedAt), eb.and([eb('issuedAt', '=', issuedAt), eb('id', '<', id)])]),
+    );
+  }
+  const rows = await query
+    .orderBy('issuedAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
+}
+
+const encodeCursor = (row: CredentialRow): string =>
+  Buffer.from(`${row.issuedAt.toISOString()}|${row.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { issuedAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const issuedAt = new Date(time ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(issuedAt.getTime())) {
+    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API gave out; start again without it.');
+  }
+  return { issuedAt, id };
+}
+
+export type StateChange = 'revoke' | 'suspend' | 'unsuspend';
+
+/**
+ * Revokes, suspends or reinstates a credential: its status bit, its state and the audit entry change in one
+ * transaction, and the status list's version moves, so the list verifiers fetch next says so. Revocation is final.
+ * A change that does not apply to the current state is `ERR_STATE`.
+ *
+ * @example
+ * ```ts
+ * const row = await changeCredentialState(db, principal, now, orgId, id, 'revoke', 'Issued in error');
+ * ```
+ */
+export async function changeCredentialState(
+  db: Kysely<Database>,
+  actor: Principal | null,
+  now: Date,
+  orgId: string,
+  credentialId: string,
+  change: StateChange,
+  reason: string | null,
+): Promise<CredentialRow> {
+  if (!isUuid(credentialId)) throw notFound();
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .selectFrom('credentials')
+      .selectAll()
+      .where('id', '=', credentialId)
+      .where('orgId', '=', orgId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw notFound();
+    if (row.state === 'revoked') {
+      throw new AppError('ERR_STATE', 'The credential is revoked; revocation is final.');
+    }
+    if (change === 'suspend' && row.state === 'suspended') {
+      throw new AppError('ERR_STATE', 'The credential is already suspended.');
+    }
+    if (change === 'unsuspend' && row.state !== 'suspended') {
+      throw new AppError('ERR_STATE', 'The credential is not suspended.');
+    }
+    const next: CredentialState = change === 'revoke' ? 'revoked' : change === 'suspend' ? 'suspended' : 'active';
+    if (change === 'revoke') await setStatusBit(tx, row.revocationListId, row.revocationIndex, 1);
+    else await setStatusBit(tx, row.suspensionListId, row.suspensionIndex, change === 'suspend' ? 1 : 0);
+    const updated = await tx
+      .updateTable('credentials')
+      .set({ state: next, stateReason: reason, stateChangedAt: now })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(tx, actor, now, {
+      orgId,
+      action: `credential.${change}`,
+      targetType: 'credential',
+      targetId: row.id,
+      data: { from: row.state, to: next, ...(reason !== null && { reason }) },
+    });
+    return updated;
+  });
+}
