@@ -10,7 +10,8 @@ import { registerAuthRoutes } from './domains/auth/routes.js';
 import { registerOrgsRoutes } from './domains/orgs/routes.js';
 import { registerAchievementsRoutes } from './domains/achievements/routes.js';
 import { registerIssuingRoutes } from './domains/issuing/routes.js';
-import { registerBatchesRoutes } from './domains/batches/routes.js';
+import { isBatchUpload, registerBatchesRoutes } from './domains/batches/routes.js';
+import { CSV_LIMITS } from './domains/batches/csv.js';
 import { registerPublicRoutes } from './domains/public/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads have their own, larger limit). */
@@ -69,18 +70,16 @@ export function createApp(deps: AppDeps) {
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
     await next();
   });
-  app.use(
-    '*',
+  const limitBody = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new AppError(
-          'ERR_INPUT_TOO_LARGE',
-          `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
-        );
+        throw new AppError('ERR_INPUT_TOO_LARGE', `The request body is larger than ${maxSize / 1024 / 1024} MiB.`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitBody(MAX_BODY_BYTES);
+  const csvUploadLimit = limitBody(CSV_LIMITS.bytes);
+  app.use('*', (c, next) => (isBatchUpload(c.req.method, c.req.path) ? csvUploadLimit : defaultLimit)(c, next));
   app.use('*', authenticate);
 
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));

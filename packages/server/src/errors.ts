@@ -19,6 +19,9 @@ export type ServerErrorCode =
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_NOT_ACCEPTABLE'
   | 'ERR_UNAVAILABLE'
+  | 'ERR_CSV_HEADER'
+  | 'ERR_CSV_ENCODING'
+  | 'ERR_CSV_NO_ROWS'
   | 'ERR_INTERNAL';
 
 export type AppErrorCode = ServerErrorCode | CoreErrorCode;
@@ -29,6 +32,9 @@ export type AppErrorCode = ServerErrorCode | CoreErrorCode;
  */
 const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, number> = {
   ERR_VALIDATION: 400,
+  ERR_CSV_HEADER: 400,
+  ERR_CSV_ENCODING: 400,
+  ERR_CSV_NO_ROWS: 400,
   ERR_UNAUTHENTICATED: 401,
   ERR_SIGN_IN_FAILED: 401,
   ERR_FORBIDDEN: 403,

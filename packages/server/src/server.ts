@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import type { AppDeps } from './http/env.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { startBackgroundJobs } from './jobs/background-jobs.js';
 import { createLogger } from './logger.js';
 import { createOutboxMailer, createSmtpMailer } from './mail/mailer.js';
 import { createKeyStore, loadMasterKey } from './security/master-key.js';
@@ -47,6 +48,8 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
   };
   const demoAccounts = config.demo ? await seedDemo(deps, { password: config.demoPassword }) : undefined;
   if (demoAccounts) await writeDemoAccounts(config.dataDir, demoAccounts);
+  const jobs = startBackgroundJobs(deps);
+  deps.jobs = jobs;
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -61,6 +64,7 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
     app,
     deps,
     async close() {
+      await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
     },

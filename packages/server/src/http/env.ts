@@ -22,7 +22,11 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   passwordParams: ScryptParams;
   /** Runs background work (bulk issuance). Absent: the app only queues it. */
-  jobs?: { wake(): void };
+  jobs?: {
+    wake(): void;
+    /** Aborted when the runner stops (the server is closing): long-lived responses end with it. */
+    readonly signal?: AbortSignal;
+  };
 }
 
 export interface Principal {

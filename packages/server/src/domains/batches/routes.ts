@@ -1,6 +1,335 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { AppError } from '../../errors.js';
+import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
+import { route } from '../../http/route.js';
+import { loadAchievementVersion } from '../achievements/service.js';
+import { BATCH_COLUMNS, CSV_LIMITS, parseBatchCsv } from './csv.js';
+import { reportCsv } from './report-csv.js';
+import { batchReport, cancelBatch, confirmBatch, createBatch, getBatch, previewRows } from './service.js';
+
+const TAGS = ['Bulk issuance'];
+const UPLOAD_PATH = /^\/api\/v1\/orgs\/[^/]+\/batches\/?$/;
+
+/** The upload route, which has its own body limit ({@link CSV_LIMITS}.bytes) instead of the app's. */
+export const isBatchUpload = (method: string, path: string): boolean => method === 'POST' && UPLOAD_PATH.test(path);
+
+const RowErrorSchema = z
+  .object({ code: z.string(), message: z.string(), column: z.string().optional() })
+  .openapi('BatchRowError');
+
+const BatchSchema = z
+  .object({
+    id: z.uuid(),
+    achievementId: z.uuid(),
+    achievementVersion: z.number().int(),
+    status: z.enum(['preview', 'queued', 'running', 'completed', 'cancelled']),
+    filename: z.string().nullable(),
+    totalRows: z.number().int(),
+    validRows: z.number().int(),
+    invalidRows: z.number().int(),
+    issued: z.number().int(),
+    failed: z.number().int(),
+    pending: z.number().int(),
+    createdAt: z.iso.datetime(),
+    confirmedAt: z.iso.datetime().nullable(),
+    completedAt: z.iso.datetime().nullable(),
+  })
+  .openapi('Batch');
+
+const RowDataSchema = z.partialRecord(z.enum(BATCH_COLUMNS), z.string());
+
+const ReportRowSchema = z
+  .object({
+    row: z.number().int(),
+    email: z.string().nullable(),
+    did: z.string().nullable(),
+    name: z.string().nullable(),
+    state: z.enum(['invalid', 'pending', 'issued', 'failed', 'cancelled']),
+    credentialId: z.uuid().nullable(),
+    errors: z.array(RowErrorSchema),
+  })
+  .openapi('BatchReportRow');
+
+const ErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const error = (description: string) => json(description, ErrorSchema);
+
+const OrgParam = z.object({ orgId: z.uuid() });
+const BatchParams = z.object({ orgId: z.uuid(), batchId: z.uuid() });
+
+const upload = route({
+  method: 'post',
+  path: '/api/v1/orgs/{orgId}/batches',
+  access: access.org('issuer', 'credentials:issue'),
+  summary: 'Upload a CSV of recipients for preview',
+  description:
+    `The body is the CSV (\`text/csv\`, UTF-8, read as it streams), or a form with \`file\` and \`achievementId\`. ` +
+    `Columns: ${BATCH_COLUMNS.join(', ')}; a header row is required, and \`email\` or \`did\` names each row's ` +
+    `recipient (dates are ISO 8601). Every row is checked and stored; nothing is issued until the batch is ` +
+    `confirmed. At most ${CSV_LIMITS.rows.toLocaleString('en')} rows, ${CSV_LIMITS.rowBytes / 1024} KiB a row, ` +
+    `${CSV_LIMITS.bytes / 1024 / 1024} MiB in all. The answer lists every invalid row and the first 100 valid ones.`,
+  tags: TAGS,
+  request: {
+    params: OrgParam,
+    query: z.object({
+      achievementId: z.uuid().optional().openapi({ description: 'Required unless the form carries it.' }),
+      filename: z.string().max(255).optional(),
+    }),
+    body: {
+      content: {
+        'text/csv': { schema: { type: 'string' } },
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: { file: { type: 'string', format: 'binary' }, achievementId: { type: 'string' } },
+            required: ['file'],
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    201: json(
+      'The batch, in preview, with its invalid rows and the first valid ones.',
+      z.object({
+        batch: BatchSchema,
+        rows: z.array(z.object({ row: z.number().int(), data: RowDataSchema, errors: z.array(RowErrorSchema) })),
+      }),
+    ),
+    400: error('No header, unknown or repeated columns (`ERR_CSV_HEADER`), not UTF-8 (`ERR_CSV_ENCODING`), no rows.'),
+    404: error('No such achievement in this organisation.'),
+    413: error('The file is too large or has too many rows (`ERR_INPUT_TOO_LARGE`).'),
+    415: error('Neither `text/csv` nor a form (`ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+  },
+});
+
+const getOne = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/batches/{batchId}',
+  access: access.org('viewer', 'credentials:read'),
+  summary: 'A batch and its progress',
+  tags: TAGS,
+  request: { params: BatchParams },
+  responses: { 200: json('The batch.', z.object({ batch: BatchSchema })), 404: error('No such batch.') },
+});
+
+const confirm = route({
+  method: 'post',
+  path: '/api/v1/orgs/{orgId}/batches/{batchId}/confirm',
+  access: access.org('issuer', 'credentials:issue'),
+  summary: 'Confirm a previewed batch: its valid rows are issued in the background',
+  description:
+    'Exactly once: confirming a batch that is not in preview is `ERR_STATE` (409) with its status in ' +
+    '`error.details.status`, so a retried request can never issue a batch twice.',
+  tags: TAGS,
+  request: { params: BatchParams },
+  responses: {
+    202: json('Queued.', z.object({ batch: BatchSchema })),
+    404: error('No such batch.'),
+    409: error('The batch is not in preview (`ERR_STATE`).'),
+  },
+});
+
+const cancel = route({
+  method: 'post',
+  path: '/api/v1/orgs/{orgId}/batches/{batchId}/cancel',
+  access: access.org('issuer', 'credentials:issue'),
+  summary: 'Cancel a batch: rows not yet issued never will be',
+  description:
+    'Credentials already issued stay issued (revoke them one by one). Answers once any chunk being issued has committed, so the counts are final.',
+  tags: TAGS,
+  request: { params: BatchParams },
+  responses: {
+    200: json('Cancelled.', z.object({ batch: BatchSchema })),
+    404: error('No such batch.'),
+    409: error('The batch is completed or cancelled already (`ERR_STATE`).'),
+  },
+});
+
+const events = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/batches/{batchId}/events',
+  access: access.org('viewer', 'credentials:read'),
+  summary: 'Progress as Server-Sent Events',
+  description:
+    'A `progress` event (the batch as JSON) now and whenever its counts or status change, then a `done` event when ' +
+    'it is completed or cancelled, and the stream ends.',
+  tags: TAGS,
+  request: { params: BatchParams },
+  responses: {
+    200: { description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    404: error('No such batch.'),
+  },
+});
+
+const report = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/batches/{batchId}/report',
+  access: access.org('viewer', 'credentials:read'),
+  summary: 'Every row of a batch with its outcome',
+  description: 'JSON, or CSV with `Accept: text/csv` (row, email, did, name, state, credential_id, errors).',
+  tags: TAGS,
+  request: { params: BatchParams },
+  responses: {
+    200: {
+      description: 'The report.',
+      content: {
+        'application/json': { schema: z.object({ batch: BatchSchema, rows: z.array(ReportRowSchema) }) },
+        'text/csv': { schema: { type: 'string' } },
+      },
+    },
+    404: error('No such batch.'),
+  },
+});
+
+const PROGRESS_POLL_MS = 500;
+const KEEP_ALIVE_MS = 15_000;
 
 export function registerBatchesRoutes(app: OpenAPIHono<AppEnv>): void {
-  void app;
+  app.openapi(upload, async (c) => {
+    const deps = c.get('deps');
+    const org = c.get('org')!;
+    const query = c.req.valid('query');
+    const { source, achievementId, filename } = await csvSource(c, query);
+    // Before reading the file: an unknown achievement should not cost a 64 MiB upload.
+    await loadAchievementVersion(deps.db, org.id, achievementId);
+    const { rows } = await parseBatchCsv(source, { now: deps.clock() });
+    const batch = await createBatch(deps.db, {
+      orgId: org.id,
+      achievementId,
+      filename,
+      rows,
+      principal: c.get('principal')!,
+      now: deps.clock(),
+    });
+    return c.json({ batch, rows: previewRows(rows) }, 201);
+  });
+
+  app.openapi(getOne, async (c) => {
+    const { batchId } = c.req.valid('param');
+    return c.json({ batch: await getBatch(c.get('deps').db, c.get('org')!.id, batchId) }, 200);
+  });
+
+  app.openapi(confirm, async (c) => {
+    const deps = c.get('deps');
+    const { batchId } = c.req.valid('param');
+    const batch = await confirmBatch(deps.db, c.get('org')!.id, batchId, c.get('principal')!, deps.clock());
+    deps.jobs?.wake();
+    return c.json({ batch }, 202);
+  });
+
+  app.openapi(cancel, async (c) => {
+    const deps = c.get('deps');
+    const { batchId } = c.req.valid('param');
+    const batch = await cancelBatch(deps.db, c.get('org')!.id, batchId, c.get('principal')!, deps.clock());
+    return c.json({ batch }, 200);
+  });
+
+  app.openapi(events, async (c) => {
+    const deps = c.get('deps');
+    const orgId = c.get('org')!.id;
+    const { batchId } = c.req.valid('param');
+    let batch = await getBatch(deps.db, orgId, batchId);
+    const stopped = AbortSignal.any([c.req.raw.signal, ...(deps.jobs?.signal ? [deps.jobs.signal] : [])]);
+    return streamSSE(
+      c,
+      async (stream) => {
+        let sent = '';
+        let lastWrite = 0;
+        while (!stream.aborted && !stopped.aborted) {
+          const data = JSON.stringify(batch);
+          const done = batch.status === 'completed' || batch.status === 'cancelled';
+          if (data !== sent || done) {
+            await stream.writeSSE({ event: done ? 'done' : 'progress', data });
+            sent = data;
+            lastWrite = Date.now();
+          } else if (Date.now() - lastWrite >= KEEP_ALIVE_MS) {
+            await stream.write(': keep-alive\n\n');
+            lastWrite = Date.now();
+          }
+          if (done) break;
+          await stream.sleep(PROGRESS_POLL_MS);
+          batch = await getBatch(deps.db, orgId, batchId);
+        }
+      },
+      async (err) => deps.logger.error({ err, batchId }, 'batch progress stream failed'),
+    );
+  });
+
+  app.openapi(report, async (c) => {
+    const deps = c.get('deps');
+    const { batchId } = c.req.valid('param');
+    const result = await batchReport(deps.db, c.get('org')!.id, batchId);
+    if (prefersCsv(c.req.header('accept'))) {
+      c.header('content-disposition', `attachment; filename="batch-${batchId}-report.csv"`);
+      return c.body(reportCsv(result.rows), 200, { 'content-type': 'text/csv; charset=utf-8' });
+    }
+    return c.json(result, 200);
+  });
+}
+
+/** The CSV's bytes as they arrive (or the form's file), with the achievement and file name from wherever they came. */
+async function csvSource(
+  c: Context<AppEnv>,
+  query: { achievementId?: string | undefined; filename?: string | undefined },
+): Promise<{ source: AsyncIterable<Uint8Array>; achievementId: string; filename: string | null }> {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  const charset = /;\s*charset="?([^";\s]+)/.exec(type)?.[1];
+  if (charset && !/^utf-?8$/.test(charset)) {
+    throw new AppError('ERR_CSV_ENCODING', `The CSV is sent as ${charset}; send it as UTF-8.`);
+  }
+  let achievementId = query.achievementId;
+  if (/^(text|application)\/csv\b/.test(type)) {
+    if (!achievementId) throw new AppError('ERR_VALIDATION', 'achievementId: required (as a query parameter).');
+    return { source: chunks(c.req.raw.body), achievementId, filename: query.filename ?? null };
+  }
+  if (type.startsWith('multipart/form-data')) {
+    const form = await c.req.formData();
+    const file = form.get('file');
+    const field = form.get('achievementId');
+    achievementId ??= typeof field === 'string' ? field : undefined;
+    if (!(file instanceof File)) throw new AppError('ERR_VALIDATION', 'file: required (the CSV file).');
+    if (!achievementId || !z.uuid().safeParse(achievementId).success) {
+      throw new AppError('ERR_VALIDATION', 'achievementId: required, the id of one of your achievements.');
+    }
+    return {
+      source: chunks(file.stream()),
+      achievementId,
+      filename: (query.filename ?? file.name.slice(0, 255)) || null,
+    };
+  }
+  throw new AppError('ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as text/csv, or as the file of a multipart form.');
+}
+
+async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (!stream) return;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function prefersCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const q = (type: string) => {
+    const part = accept.split(',').find((p) => p.trim().toLowerCase().startsWith(type));
+    if (!part) return 0;
+    const m = /;\s*q=([0-9.]+)/.exec(part);
+    return m ? Number(m[1]) : 1;
+  };
+  return q('text/csv') > Math.max(q('application/json'), 0);
 }

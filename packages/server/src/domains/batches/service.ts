@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { normalizeEmail } from '@skillproof/core';
+import { audit } from '../../audit.js';
+import type { BatchRowState, BatchStatus, Database } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import type { Principal } from '../../http/env.js';
+import { loadAchievementVersion } from '../achievements/service.js';
+import type { ParsedRow, RowData, RowError } from './csv.js';
+
+/** A batch as the API shows it, with its rows counted by state. */
+export interface BatchView {
+  id: string;
+  achievementId: string;
+  achievementVersion: number;
+  status: BatchStatus;
+  filename: string | null;
+  totalRows: number;
+  validRows: number;
+  invalidRows: number;
+  issued: number;
+  failed: number;
+  pending: number;
+  createdAt: string;
+  confirmedAt: string | null;
+  completedAt: string | null;
+}
+
+/** One row of a batch's report; rows still pending when their batch was cancelled are `cancelled`. */
+export interface ReportRow {
+  row: number;
+  email: string | null;
+  did: string | null;
+  name: string | null;
+  state: BatchRowState | 'cancelled';
+  credentialId: string | null;
+  errors: RowError[];
+}
+
+const OPEN: BatchStatus[] = ['queued', 'running'];
+const INSERT_ROWS_AT_ONCE = 1000;
+const notFound = () => new AppError('ERR_NOT_FOUND', 'No batch with this id in this organisation.');
+
+/**
+ * Stores an uploaded batch for preview: the batch and every row (`invalid` with its errors, or `pending`) in one
+ * transaction. Nothing is issued until {@link confirmBatch}.
+ */
+export async function createBatch(
+  db: Kysely<Database>,
+  input: {
+    orgId: string;
+    achievementId: string;
+    filename: string | null;
+    rows: ParsedRow[];
+    principal: Principal;
+    now: Date;
+  },
+): Promise<BatchView> {
+  const { orgId, rows, now } = input;
+  const invalidRows = rows.filter((r) => r.errors.length > 0).length;
+  return db.transaction().execute(async (tx) => {
+    const achievement = await loadAchievementVersion(tx, orgId, input.achievementId);
+    if (achievement.archived) throw new AppError('ERR_STATE', 'The achievement is archived; it cannot be issued.');
+    const id = randomUUID();
+    await tx
+      .insertInto('batches')
+      .values({
+        id,
+        orgId,
+        achievementId: achievement.achievementId,
+        achievementVersion: achievement.version,
+        status: 'preview',
+        filename: input.filename,
+        totalRows: rows.length,
+        validRows: rows.length - invalidRows,
+        invalidRows,
+        createdBy: input.principal.userId,
+        createdAt: now,
+        confirmedAt: null,
+        completedAt: null,
+      })
+      .execute();
+    for (let i = 0; i < rows.length; i += INSERT_ROWS_AT_ONCE) {
+      await tx
+        .insertInto('batchRows')
+        .values(
+          rows.slice(i, i + INSERT_ROWS_AT_ONCE).map((r) => ({
+            batchId: id,
+            rowNumber: r.row,
+            data: JSON.stringify(r.data),
+            errors: r.errors.length > 0 ? JSON.stringify(r.errors) : null,
+            state: r.errors.length > 0 ? ('invalid' as const) : ('pending' as const),
+            credentialId: null,
+          })),
+        )
+        .execute();
+    }
+    await audit(tx, input.principal, now, {
+      orgId,
+      action: 'batch.upload',
+      targetType: 'batch',
+      targetId: id,
+      data: { filename: input.filename, totalRows: rows.length, invalidRows },
+    });
+    return getBatch(tx, orgId, id);
+  });
+}
+
+/**
+ * Confirms a previewed batch: `preview` → `queued`, once. Any other status is `ERR_STATE` (409), so a retried confirm
+ * can never queue a batch twice, and the caller learns the batch's status from the error's details.
+ */
+export async function confirmBatch(
+  db: Kysely<Database>,
+  orgId: string,
+  batchId: string,
+  principal: Principal,
+  now: Date,
+): Promise<BatchView> {
+  return db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('batches')
+      .set({ status: 'queued', confirmedAt: now })
+      .where('id', '=', batchId)
+      .where('orgId', '=', orgId)
+      .where('status', '=', 'preview')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) {
+      const batch = await getBatch(tx, orgId, batchId);
+      throw new AppError('ERR_STATE', `The batch is ${batch.status}; only a batch in preview can be confirmed.`, {
+        status: batch.status,
+      });
+    }
+    await audit(tx, principal, now, { orgId, action: 'batch.confirm', targetType: 'batch', targetId: batchId });
+    return getBatch(tx, orgId, batchId);
+  });
+}
+
+/**
+ * Cancels a batch in preview, queued or running. Rows already issued stay issued; the rest are not issued. It waits
+ * for a chunk being issued to commit (the job holds the batch row `FOR SHARE`), so the counts it returns are final.
+ */
+export async function cancelBatch(
+  db: Kysely<Database>,
+  orgId: string,
+  batchId: string,
+  principal: Principal,
+  now: Date,
+): Promise<BatchView> {
+  return db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('batches')
+      .set({ status: 'cancelled', completedAt: now })
+      .where('id', '=', batchId)
+      .where('orgId', '=', orgId)
+      .where('status', 'in', ['preview', ...OPEN])
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) {
+      const batch = await getBatch(tx, orgId, batchId);
+      throw new AppError('ERR_STATE', `The batch is ${batch.status} and can no longer be cancelled.`, {
+        status: batch.status,
+      });
+    }
+    await audit(tx, principal, now, { orgId, action: 'batch.cancel', targetType: 'batch', targetId: batchId });
+    return getBatch(tx, orgId, batchId);
+  });
+}
+
+/** The organisation's batch with its rows counted by state; another organisation's batch is not found. */
+export async function getBatch(db: Kysely<Database>, orgId: string, batchId: string): Promise<BatchView> {
+  const batch = await db
+    .selectFrom('batches')
+    .selectAll()
+    .where('id', '=', batchId)
+    .where('orgId', '=', orgId)
+    .executeTakeFirst();
+  if (!batch) throw notFound();
+  const counts = await db
+    .selectFrom('batchRows')
+    .select([
+      sql<number>`count(*) filter (where state = 'issued')`.as('issued'),
+      sql<number>`count(*) filter (where state = 'failed')`.as('failed'),
+      sql<number>`count(*) filter (where state = 'pending')`.as('pending'),
+    ])
+    .where('batchId', '=', batchId)
+    .executeTakeFirstOrThrow();
+  return {
+    id: batch.id,
+    achievementId: batch.achievementId,
+    achievementVersion: batch.achievementVersion,
+    status: batch.status,
+    filename: batch.filename,
+    totalRows: batch.totalRows,
+    validRows: batch.validRows,
+    invalidRows: batch.invalidRows,
+    issued: Number(counts.issued),
+    failed: Number(counts.failed),
+    pending: Number(counts.pending),
+    createdAt: batch.createdAt.toISOString(),
+    confirmedAt: batch.confirmedAt?.toISOString() ?? null,
+    completedAt: batch.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** Every row of the batch in row order, with its state, credential and errors. */
+export async function batchReport(
+  db: Kysely<Database>,
+  orgId: string,
+  batchId: string,
+): Promise<{ batch: BatchView; rows: ReportRow[] }> {
+  const batch = await getBatch(db, orgId, batchId);
+  const rows = await db
+    .selectFrom('batchRows')
+    // As text: CamelCasePlugin would rename the keys of a JSON value it returns (valid_from → validFrom).
+    .select(['rowNumber', sql<string>`data::text`.as('data'), 'state', 'credentialId', 'errors'])
+    .where('batchId', '=', batchId)
+    .orderBy('rowNumber')
+    .execute();
+  return {
+    batch,
+    rows: rows.map((r) => {
+      const data = JSON.parse(r.data) as RowData;
+      return {
+        row: r.rowNumber,
+        email: data.email === undefined ? null : normalizeEmail(data.email),
+        did: data.did ?? null,
+        name: data.name ?? null,
+        state: r.state === 'pending' && batch.status === 'cancelled' ? 'cancelled' : r.state,
+        credentialId: r.credentialId,
+        errors: r.errors ?? [],
+      };
+    }),
+  };
+}
+
+/** The first rows of a new batch for its preview: every invalid row, and the first `validShown` valid ones. */
+export function previewRows(rows: ParsedRow[], validShown = 100): Pick<ParsedRow, 'row' | 'data' | 'errors'>[] {
+  let valid = 0;
+  return rows
+    .filter((r) => r.errors.length > 0 || valid++ < validShown)
+    .map(({ row, data, errors }) => ({ row, data, errors }));
+}

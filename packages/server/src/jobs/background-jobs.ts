@@ -1,0 +1,47 @@
+import { issueNextBatchChunk } from '../domains/batches/issuance.js';
+import type { AppDeps } from '../http/env.js';
+import { startJobRunner, type JobRunner } from './runner.js';
+import { createSignerPool, type SignerPoolOptions } from './signer-pool.js';
+
+export interface BackgroundJobsOptions {
+  pollMs?: number;
+  /** Rows per bulk-issuance transaction (default 200). */
+  chunkSize?: number;
+  /** Signing threads (default: the available cores). */
+  threads?: SignerPoolOptions['threads'];
+  /** Credentials per call below which signing stays in the main thread. */
+  minCredentialsForThreads?: SignerPoolOptions['minCredentials'];
+}
+
+/**
+ * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads. Set the result
+ * as `deps.jobs` so that confirming a batch wakes it; `stop()` lets the chunk in progress commit, then stops the
+ * signing threads.
+ *
+ * @example
+ * ```ts
+ * deps.jobs = startBackgroundJobs(deps);
+ * // …
+ * await deps.jobs.stop();
+ * ```
+ */
+export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOptions = {}): JobRunner {
+  const signer = createSignerPool({
+    logger: deps.logger,
+    ...(options.threads !== undefined && { threads: options.threads }),
+    ...(options.minCredentialsForThreads !== undefined && { minCredentials: options.minCredentialsForThreads }),
+  });
+  const runner = startJobRunner({
+    step: () => issueNextBatchChunk(deps, { signer, ...(options.chunkSize && { chunkSize: options.chunkSize }) }),
+    logger: deps.logger,
+    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+  });
+  return {
+    wake: runner.wake,
+    signal: runner.signal,
+    async stop() {
+      await runner.stop();
+      await signer.close();
+    },
+  };
+}
