@@ -1,7 +1,108 @@
 import { z } from '@hono/zod-openapi';
-import { ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, type AchievementInput } from '@skillproof/core';
+import { ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES, type AchievementInput } from '@skillproof/core';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
+
+const isHttpUrl = (value: string) => z.url({ protocol: /^https?$/ }).safeParse(value).success;
+
+/**
+ * An image: an http(s) URL, or a `data:` URI of a PNG or SVG that the server stores and serves (its content is checked
+ * by `decodeImage` when it is saved). The request body limit bounds a data URI; `decodeImage` refuses one over 1 MiB.
+ */
+export const ImageReference = z
+  .string()
+  .refine((v) => v.startsWith('data:') || (v.length <= 2048 && isHttpUrl(v)), {
+    message: 'must be an http(s) URL or a data: URI of a PNG or SVG image',
+  })
+  .openapi({ example: 'https://example.edu/badges/sql.png' });
+
+const Criteria = z
+  .object({ narrative: text(10_000).optional(), id: z.url({ protocol: /^https?$/ }).optional() })
+  .strict()
+  .refine((c) => c.narrative !== undefined || c.id !== undefined, 'criteria needs a narrative or an id (URL)');
+
+const Alignment = z
+  .object({
+    targetName: text(500),
+    targetUrl: z.url({ protocol: /^https?$/ }),
+    targetDescription: text(5_000).optional(),
+    targetFramework: text(500).optional(),
+    targetCode: text(200).optional(),
+    targetType: z.enum(ALIGNMENT_TARGET_TYPES).optional(),
+  })
+  .strict();
+
+const numeric = (v: string | undefined) => (v !== undefined && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : undefined);
+
+/**
+ * How a result is recorded (OB 3.0 ResultDescription): pass/fail as `Result` (or `Status`) with `allowedValue`
+ * `['Pass', 'Fail']` and `requiredValue` `'Pass'`; a percentage as `Percent` with optional `valueMin`/`valueMax`/
+ * `requiredValue` between 0 and 100; a rubric as `RubricCriterionLevel` with its levels.
+ */
+const ResultDescription = z
+  .object({
+    name: text(200),
+    resultType: z.enum(RESULT_TYPES),
+    allowedValue: z.array(text(200)).min(1).max(100).optional(),
+    requiredValue: text(200).optional(),
+    rubricCriterionLevel: z
+      .array(
+        z
+          .object({
+            name: text(200),
+            description: text(2_000).optional(),
+            level: text(100).optional(),
+            points: text(50).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20)
+      .optional(),
+    valueMin: text(50).optional(),
+    valueMax: text(50).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (r.allowedValue && r.requiredValue !== undefined && !r.allowedValue.includes(r.requiredValue)) {
+      issue('requiredValue', 'must be one of allowedValue');
+    }
+    if (r.resultType === 'RubricCriterionLevel' && !r.rubricCriterionLevel) {
+      issue('rubricCriterionLevel', 'a RubricCriterionLevel result needs its levels');
+    }
+    const min = numeric(r.valueMin);
+    const max = numeric(r.valueMax);
+    if (r.resultType === 'Percent') {
+      for (const key of ['valueMin', 'valueMax', 'requiredValue'] as const) {
+        const v = r[key];
+        const n = numeric(v);
+        if (v !== undefined && (n === undefined || n < 0 || n > 100)) issue(key, 'must be a number from 0 to 100');
+      }
+    }
+    if (min !== undefined && max !== undefined && min > max) issue('valueMin', 'must not be greater than valueMax');
+  });
+
+/**
+ * The fields of a definition, without defaults: {@link AchievementDefinition} adds the defaults, and
+ * {@link AchievementPatch} makes each one optional.
+ */
+const fields = {
+  name: text(200),
+  description: text(5_000),
+  criteria: Criteria,
+  achievementType: z.enum(ACHIEVEMENT_TYPES),
+  image: ImageReference,
+  alignment: z.array(Alignment).max(100),
+  resultDescription: z.array(ResultDescription).max(50),
+  creditsAvailable: z.number().nonnegative().max(10_000),
+  /** How long a credential stays valid after issuance; none: it does not expire. */
+  validityDays: z.number().int().min(1).max(36_500),
+  tags: z.array(text(100)).max(50),
+  humanCode: text(100),
+  fieldOfStudy: text(200),
+  inLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/, 'must be a BCP 47 language tag'),
+};
 
 /**
  * An achievement (badge class) as an organisation defines it: what `achievement_versions.definition` holds. Each edit
@@ -9,78 +110,80 @@ const text = (max: number) => z.string().trim().min(1).max(max);
  */
 export const AchievementDefinition = z
   .object({
-    name: text(200),
-    description: text(5_000),
-    criteria: z
-      .object({ narrative: text(10_000).optional(), id: z.url().optional() })
-      .refine((c) => c.narrative !== undefined || c.id !== undefined, 'criteria needs a narrative or an id (URL)'),
-    achievementType: z.enum(ACHIEVEMENT_TYPES).default('MicroCredential'),
-    /** An image URL or a `data:image/png|svg+xml;base64,…` URI. */
-    image: z.string().max(1_500_000).optional(),
-    alignment: z
-      .array(
-        z.object({
-          targetName: text(500),
-          targetUrl: z.url(),
-          targetDescription: text(5_000).optional(),
-          targetFramework: text(500).optional(),
-          targetCode: text(200).optional(),
-          targetType: z.enum(ALIGNMENT_TARGET_TYPES).optional(),
-        }),
-      )
-      .max(100)
-      .default([]),
-    resultDescription: z
-      .array(
-        z.object({
-          name: text(200),
-          resultType: z.enum([
-            'Status',
-            'Percent',
-            'RubricCriterionLevel',
-            'LetterGrade',
-            'GradePointAverage',
-            'RawScore',
-          ]),
-          allowedValue: z.array(text(200)).optional(),
-          requiredValue: text(200).optional(),
-          rubricCriterionLevel: z
-            .array(
-              z.object({
-                name: text(200),
-                description: text(2_000).optional(),
-                level: text(100).optional(),
-                points: text(50).optional(),
-              }),
-            )
-            .optional(),
-          valueMin: text(50).optional(),
-          valueMax: text(50).optional(),
-        }),
-      )
-      .max(50)
-      .default([]),
-    creditsAvailable: z.number().nonnegative().max(10_000).optional(),
-    /** How long a credential stays valid after issuance; none: it does not expire. */
-    validityDays: z.number().int().min(1).max(36_500).optional(),
-    tags: z.array(text(100)).max(50).default([]),
-    humanCode: text(100).optional(),
-    fieldOfStudy: text(200).optional(),
-    inLanguage: z
-      .string()
-      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/)
-      .optional(),
+    name: fields.name,
+    description: fields.description,
+    criteria: fields.criteria,
+    achievementType: fields.achievementType.default('MicroCredential'),
+    image: fields.image.optional(),
+    alignment: fields.alignment.default([]),
+    resultDescription: fields.resultDescription.default([]),
+    creditsAvailable: fields.creditsAvailable.optional(),
+    validityDays: fields.validityDays.optional(),
+    tags: fields.tags.default([]),
+    humanCode: fields.humanCode.optional(),
+    fieldOfStudy: fields.fieldOfStudy.optional(),
+    inLanguage: fields.inLanguage.optional(),
   })
-  .strict();
+  .strict()
+  .openapi('AchievementDefinition');
 
 export type AchievementDefinition = z.infer<typeof AchievementDefinition>;
+
+/**
+ * A change to a definition (JSON merge patch, RFC 7396): fields given replace the current ones, `null` removes an
+ * optional field (or empties a list), fields left out stay as they are.
+ */
+export const AchievementPatch = z
+  .object({
+    name: fields.name.optional(),
+    description: fields.description.optional(),
+    criteria: fields.criteria.optional(),
+    achievementType: fields.achievementType.nullable().optional(),
+    image: fields.image.nullable().optional(),
+    alignment: fields.alignment.nullable().optional(),
+    resultDescription: fields.resultDescription.nullable().optional(),
+    creditsAvailable: fields.creditsAvailable.nullable().optional(),
+    validityDays: fields.validityDays.nullable().optional(),
+    tags: fields.tags.nullable().optional(),
+    humanCode: fields.humanCode.nullable().optional(),
+    fieldOfStudy: fields.fieldOfStudy.nullable().optional(),
+    inLanguage: fields.inLanguage.nullable().optional(),
+  })
+  .strict()
+  .openapi('AchievementPatch');
+
+export type AchievementPatch = z.infer<typeof AchievementPatch>;
+
+/** The definition after a patch; the defaults fill what `null` removed. */
+export function applyPatch(current: AchievementDefinition, patch: AchievementPatch): AchievementDefinition {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return AchievementDefinition.parse(merged);
+}
 
 /** The public URL of one version of an achievement: its OB `id`. */
 export function achievementUrl(publicUrl: string, achievementId: string, version: number): string {
   return `${publicUrl}/achievements/${achievementId}/versions/${version}`;
 }
 
-/** One version of an achievement as the core builder's input (the credential's `credentialSubject.achievement`). */
+/** Where the server serves a version's stored (`data:`) image. */
+export function achievementImageUrl(publicUrl: string, achievementId: string, version: number): string {
+  return `${achievementUrl(publicUrl, achievementId, version)}/image`;
+}
+
+/**
+ * One version of an achievement as the core builder's input (the credential's `credentialSubject.achievement`, and
+ * the document served at its URL). A stored `data:` image is referred to by the URL it is served at, so that
+ * credentials stay small.
+ *
+ * @example
+ * ```ts
+ * const achievement = buildAchievement(achievementInput(publicUrl, id, 2, definition));
+ * ```
+ */
 export function achievementInput(
   publicUrl: string,
   achievementId: string,
@@ -96,11 +199,7 @@ export function achievementInput(
     achievementType: d.achievementType,
     version: String(version),
     ...(d.image && {
-      image: {
-        id: d.image.startsWith('data:')
-          ? `${publicUrl}/achievements/${achievementId}/versions/${version}/image`
-          : d.image,
-      },
+      image: { id: d.image.startsWith('data:') ? achievementImageUrl(publicUrl, achievementId, version) : d.image },
     }),
     ...(d.alignment.length > 0 && { alignment: d.alignment }),
     ...(d.resultDescription.length > 0 && {

@@ -1,6 +1,346 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { buildAchievement, OB_V3_CONTEXT, VC_V2_CONTEXT } from '@skillproof/core';
+import { audit } from '../../audit.js';
+import { AppError } from '../../errors.js';
+import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
+import { route } from '../../http/route.js';
+import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
+import { IMAGE_HEADERS, isDataUri, storedImage } from './image.js';
+import {
+  archiveAchievement,
+  createAchievement,
+  findPublicAchievementVersion,
+  getAchievement,
+  listAchievements,
+  listAchievementVersions,
+  updateAchievement,
+  type AchievementRecord,
+} from './service.js';
+
+const TAGS = ['Achievements'];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const AchievementJson = z
+  .object({
+    id: z.uuid(),
+    orgId: z.uuid(),
+    version: z.number().int(),
+    url: z.string().openapi({ description: "The current version's public URL: its OB `id`." }),
+    definition: AchievementDefinition,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    archived: z.boolean(),
+  })
+  .openapi('Achievement');
+
+const VersionJson = z
+  .object({
+    version: z.number().int(),
+    url: z.string(),
+    definition: AchievementDefinition,
+    createdAt: z.iso.datetime(),
+    createdBy: z.uuid().nullable(),
+  })
+  .openapi('AchievementVersion');
+
+const orgParam = { orgId: z.string().openapi({ param: { name: 'orgId', in: 'path' } }) };
+const achievementParam = { achievementId: z.uuid().openapi({ param: { name: 'achievementId', in: 'path' } }) };
+const OneParams = z.object({ ...orgParam, ...achievementParam });
+const PublicParams = z.object({
+  ...achievementParam,
+  version: z
+    .string()
+    .regex(/^[1-9]\d{0,8}$/, 'must be a version number (1, 2, …)')
+    .openapi({ param: { name: 'version', in: 'path' }, example: '1' }),
+});
+
+const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+const encodeCursor = (a: AchievementRecord) =>
+  Buffer.from(JSON.stringify({ createdAt: a.createdAt.toISOString(), id: a.achievementId })).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const c = Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { createdAt: new Date(c.createdAt), id: c.id };
+  } catch {
+    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API returned.', { path: 'cursor' });
+  }
+}
+
+const createRoute = route({
+  method: 'post',
+  path: '/api/v1/orgs/{orgId}/achievements',
+  access: access.org('issuer', 'achievements:write'),
+  summary: 'Define an achievement',
+  description: 'Creates an achievement (badge class) at version 1. `achievementType` defaults to MicroCredential.',
+  tags: TAGS,
+  request: {
+    params: z.object(orgParam),
+    body: { required: true, content: { 'application/json': { schema: AchievementDefinition } } },
+  },
+  responses: { 201: json(z.object({ achievement: AchievementJson }), 'Created') },
+});
+
+const listRoute = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/achievements',
+  access: access.org('viewer', 'achievements:read'),
+  summary: "List an organisation's achievements",
+  description: 'Newest first, a page at a time: pass `nextCursor` back as `cursor` for the next page.',
+  tags: TAGS,
+  request: {
+    params: z.object(orgParam),
+    query: z.object({
+      archived: z.enum(['true', 'false']).default('false').openapi({ description: 'Include archived achievements.' }),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  responses: {
+    200: json(z.object({ achievements: z.array(AchievementJson), nextCursor: z.string().nullable() }), 'A page'),
+  },
+});
+
+const getRoute = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}',
+  access: access.org('viewer', 'achievements:read'),
+  summary: 'Get an achievement',
+  tags: TAGS,
+  request: { params: OneParams },
+  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The achievement, at its current version') },
+});
+
+const patchRoute = route({
+  method: 'patch',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}',
+  access: access.org('issuer', 'achievements:write'),
+  summary: 'Change an achievement (a new version)',
+  description:
+    'A JSON merge patch of the definition. A change makes a new version; credentials already issued keep theirs. ' +
+    'A patch that changes nothing makes none. Archived achievements cannot change.',
+  tags: TAGS,
+  request: {
+    params: OneParams,
+    body: { required: true, content: { 'application/json': { schema: AchievementPatch } } },
+  },
+  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The achievement, at its new version') },
+});
+
+const archiveRoute = route({
+  method: 'delete',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}',
+  access: access.org('issuer', 'achievements:write'),
+  summary: 'Archive an achievement',
+  description: 'No more credentials can be issued for it, and it cannot change; issued ones stay valid. Idempotent.',
+  tags: TAGS,
+  request: { params: OneParams },
+  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The archived achievement') },
+});
+
+const versionsRoute = route({
+  method: 'get',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}/versions',
+  access: access.org('viewer', 'achievements:read'),
+  summary: "List an achievement's versions",
+  tags: TAGS,
+  request: { params: OneParams },
+  responses: { 200: json(z.object({ versions: z.array(VersionJson) }), 'Every version, oldest first') },
+});
+
+const publicRoute = route({
+  method: 'get',
+  path: '/achievements/{achievementId}/versions/{version}',
+  access: access.public('public'),
+  summary: 'An achievement version as Open Badges 3.0 JSON-LD',
+  description:
+    'The `credentialSubject.achievement` of the credentials issued under this version, as a JSON-LD document.',
+  tags: TAGS,
+  request: { params: PublicParams },
+  responses: {
+    200: {
+      description: 'The OB 3.0 Achievement',
+      content: { 'application/ld+json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});
+
+const publicImageRoute = route({
+  method: 'get',
+  path: '/achievements/{achievementId}/versions/{version}/image',
+  access: access.public('public'),
+  summary: "An achievement version's uploaded image",
+  tags: TAGS,
+  request: { params: PublicParams },
+  responses: {
+    200: {
+      description: 'The PNG or SVG image',
+      content: {
+        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+        'image/svg+xml': { schema: z.string() },
+      },
+    },
+  },
+});
+
+/** A version never changes: caches may keep it for a day (not forever, so that a takedown can take effect). */
+const VERSION_CACHE = 'public, max-age=86400';
+
+function achievementJson(publicUrl: string, a: AchievementRecord): z.infer<typeof AchievementJson> {
+  return {
+    id: a.achievementId,
+    orgId: a.orgId,
+    version: a.version,
+    url: achievementUrl(publicUrl, a.achievementId, a.version),
+    definition: a.definition,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+    archived: a.archived,
+  };
+}
 
 export function registerAchievementsRoutes(app: OpenAPIHono<AppEnv>): void {
-  void app;
+  app.openapi(createRoute, async (c) => {
+    const { db, clock, publicUrl } = c.get('deps');
+    const principal = c.get('principal')!;
+    const orgId = c.get('org')!.id;
+    const definition = c.req.valid('json');
+    const now = clock();
+    const achievement = await db.transaction().execute(async (tx) => {
+      const created = await createAchievement(tx, orgId, definition, now, principal.userId);
+      await audit(tx, principal, now, {
+        orgId,
+        action: 'achievement.create',
+        targetType: 'achievement',
+        targetId: created.achievementId,
+        data: { name: definition.name },
+      });
+      return getAchievement(tx, orgId, created.achievementId);
+    });
+    return c.json({ achievement: achievementJson(publicUrl, achievement) }, 201);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const { db, publicUrl } = c.get('deps');
+    const { archived, limit, cursor } = c.req.valid('query');
+    const page = await listAchievements(db, c.get('org')!.id, {
+      archived: archived === 'true',
+      limit: limit + 1,
+      ...(cursor !== undefined && { after: decodeCursor(cursor) }),
+    });
+    const more = page.length > limit;
+    const shown = page.slice(0, limit);
+    return c.json(
+      {
+        achievements: shown.map((a) => achievementJson(publicUrl, a)),
+        nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { db, publicUrl } = c.get('deps');
+    const { achievementId } = c.req.valid('param');
+    return c.json(
+      { achievement: achievementJson(publicUrl, await getAchievement(db, c.get('org')!.id, achievementId)) },
+      200,
+    );
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const { db, clock, publicUrl } = c.get('deps');
+    const principal = c.get('principal')!;
+    const orgId = c.get('org')!.id;
+    const { achievementId } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const now = clock();
+    const achievement = await db.transaction().execute(async (tx) => {
+      const { achievement: updated, changed } = await updateAchievement(
+        tx,
+        orgId,
+        achievementId,
+        patch,
+        now,
+        principal.userId,
+      );
+      if (changed.length > 0) {
+        await audit(tx, principal, now, {
+          orgId,
+          action: 'achievement.update',
+          targetType: 'achievement',
+          targetId: achievementId,
+          data: { version: updated.version, fields: changed },
+        });
+      }
+      return updated;
+    });
+    return c.json({ achievement: achievementJson(publicUrl, achievement) }, 200);
+  });
+
+  app.openapi(archiveRoute, async (c) => {
+    const { db, clock, publicUrl } = c.get('deps');
+    const principal = c.get('principal')!;
+    const orgId = c.get('org')!.id;
+    const { achievementId } = c.req.valid('param');
+    const now = clock();
+    const achievement = await db.transaction().execute(async (tx) => {
+      const { achievement: archived, changed } = await archiveAchievement(tx, orgId, achievementId, now);
+      if (changed) {
+        await audit(tx, principal, now, {
+          orgId,
+          action: 'achievement.archive',
+          targetType: 'achievement',
+          targetId: achievementId,
+        });
+      }
+      return archived;
+    });
+    return c.json({ achievement: achievementJson(publicUrl, achievement) }, 200);
+  });
+
+  app.openapi(versionsRoute, async (c) => {
+    const { db, publicUrl } = c.get('deps');
+    const { achievementId } = c.req.valid('param');
+    const versions = await listAchievementVersions(db, c.get('org')!.id, achievementId);
+    return c.json(
+      {
+        versions: versions.map((v) => ({
+          version: v.version,
+          url: achievementUrl(publicUrl, achievementId, v.version),
+          definition: v.definition,
+          createdAt: v.createdAt.toISOString(),
+          createdBy: v.createdBy,
+        })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(publicRoute, async (c) => {
+    const { db, publicUrl } = c.get('deps');
+    const { achievementId, version } = c.req.valid('param');
+    const found = await findPublicAchievementVersion(db, achievementId, Number(version));
+    if (!found) throw new AppError('ERR_NOT_FOUND', 'No such achievement version.');
+    const achievement = buildAchievement(achievementInput(publicUrl, achievementId, found.version, found.definition));
+    return c.json({ '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...achievement }, 200, {
+      'Content-Type': 'application/ld+json',
+      'Cache-Control': VERSION_CACHE,
+      'Access-Control-Allow-Origin': '*',
+    });
+  });
+
+  app.openapi(publicImageRoute, async (c) => {
+    const { db } = c.get('deps');
+    const { achievementId, version } = c.req.valid('param');
+    const found = await findPublicAchievementVersion(db, achievementId, Number(version));
+    const image = found?.definition.image;
+    if (!image || !isDataUri(image))
+      throw new AppError('ERR_NOT_FOUND', 'This achievement version has no uploaded image.');
+    const { contentType, bytes } = storedImage(image);
+    return c.body(bytes, 200, { ...IMAGE_HEADERS, 'Content-Type': contentType, 'Cache-Control': VERSION_CACHE });
+  });
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { z } from '@hono/zod-openapi';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { AchievementDefinition } from './definition.js';
+import { AchievementDefinition, applyPatch, type AchievementPatch } from './definition.js';
+import { decodeImage, isDataUri } from './image.js';
 
 export interface AchievementVersion {
   achievementId: string;
@@ -12,7 +14,28 @@ export interface AchievementVersion {
   archived: boolean;
 }
 
-/** Creates an achievement at version 1. Call inside a transaction. */
+/** An achievement with its current definition, as the API shows it. */
+export interface AchievementRecord extends AchievementVersion {
+  createdAt: Date;
+  updatedAt: Date;
+  archivedAt: Date | null;
+}
+
+const notFound = () => new AppError('ERR_NOT_FOUND', 'No achievement with this id (and version) in this organisation.');
+
+/** Checks what zod cannot: a stored image's content. */
+function checkDefinition(definition: AchievementDefinition): void {
+  if (definition.image && isDataUri(definition.image)) decodeImage(definition.image, 'image');
+}
+
+/**
+ * Creates an achievement at version 1. Call inside a transaction (with the audit record).
+ *
+ * @example
+ * ```ts
+ * const a = await db.transaction().execute((tx) => createAchievement(tx, orgId, definition, now, userId));
+ * ```
+ */
 export async function createAchievement(
   db: Kysely<Database>,
   orgId: string,
@@ -20,6 +43,7 @@ export async function createAchievement(
   now: Date,
   createdBy: string | null,
 ): Promise<AchievementVersion> {
+  checkDefinition(definition);
   const id = randomUUID();
   await db
     .insertInto('achievements')
@@ -33,8 +57,128 @@ export async function createAchievement(
 }
 
 /**
+ * Applies a patch to an organisation's achievement as a new version; versions already issued under stay as they
+ * were. A patch that changes nothing makes no version. An archived achievement cannot change (`ERR_STATE`). Call
+ * inside a transaction: the achievement row is locked, so concurrent edits make consecutive versions.
+ */
+export async function updateAchievement(
+  db: Kysely<Database>,
+  orgId: string,
+  achievementId: string,
+  patch: AchievementPatch,
+  now: Date,
+  updatedBy: string | null,
+): Promise<{ achievement: AchievementRecord; changed: string[] }> {
+  const row = await db
+    .selectFrom('achievements')
+    .select(['currentVersion', 'archivedAt'])
+    .where('id', '=', achievementId)
+    .where('orgId', '=', orgId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  if (row.archivedAt)
+    throw new AppError('ERR_STATE', 'This achievement is archived; archived achievements cannot change.');
+  const current = await loadAchievementVersion(db, orgId, achievementId, row.currentVersion);
+  const next = parseOrThrow(() => applyPatch(current.definition, patch));
+  const changed = Object.keys(patch).filter(
+    (k) =>
+      JSON.stringify(next[k as keyof AchievementDefinition]) !==
+      JSON.stringify(current.definition[k as keyof AchievementDefinition]),
+  );
+  if (changed.length > 0) {
+    checkDefinition(next);
+    const version = row.currentVersion + 1;
+    await db
+      .insertInto('achievementVersions')
+      .values({ achievementId, version, definition: JSON.stringify(next), createdAt: now, createdBy: updatedBy })
+      .execute();
+    await db
+      .updateTable('achievements')
+      .set({ currentVersion: version, updatedAt: now })
+      .where('id', '=', achievementId)
+      .where('orgId', '=', orgId)
+      .execute();
+  }
+  return { achievement: await getAchievement(db, orgId, achievementId), changed };
+}
+
+/** Archives an achievement: it can no longer be issued or edited; what was issued stays valid. Idempotent. */
+export async function archiveAchievement(
+  db: Kysely<Database>,
+  orgId: string,
+  achievementId: string,
+  now: Date,
+): Promise<{ achievement: AchievementRecord; changed: boolean }> {
+  const result = await db
+    .updateTable('achievements')
+    .set({ archivedAt: now, updatedAt: now })
+    .where('id', '=', achievementId)
+    .where('orgId', '=', orgId)
+    .where('archivedAt', 'is', null)
+    .executeTakeFirst();
+  return { achievement: await getAchievement(db, orgId, achievementId), changed: result.numUpdatedRows > 0n };
+}
+
+/** An organisation's achievement with its current definition; another organisation's is not found. */
+export async function getAchievement(
+  db: Kysely<Database>,
+  orgId: string,
+  achievementId: string,
+): Promise<AchievementRecord> {
+  const [found] = await selectAchievements(db, orgId).where('a.id', '=', achievementId).execute();
+  if (!found) throw notFound();
+  return toRecord(found);
+}
+
+/**
+ * A page of an organisation's achievements, newest first, by keyset (`after`: the last one of the previous page).
+ * Archived ones only when `archived` is true.
+ */
+export async function listAchievements(
+  db: Kysely<Database>,
+  orgId: string,
+  options: { archived: boolean; limit: number; after?: { createdAt: Date; id: string } },
+): Promise<AchievementRecord[]> {
+  let q = selectAchievements(db, orgId);
+  if (!options.archived) q = q.where('a.archivedAt', 'is', null);
+  const { after } = options;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('a.createdAt', '<', after.createdAt),
+        eb.and([eb('a.createdAt', '=', after.createdAt), eb('a.id', '<', after.id)]),
+      ]),
+    );
+  }
+  const rows = await q.orderBy('a.createdAt', 'desc').orderBy('a.id', 'desc').limit(options.limit).execute();
+  return rows.map(toRecord);
+}
+
+/** Every version of an organisation's achievement, oldest first. */
+export async function listAchievementVersions(db: Kysely<Database>, orgId: string, achievementId: string) {
+  const rows = await db
+    .selectFrom('achievementVersions as v')
+    .innerJoin('achievements as a', 'a.id', 'v.achievementId')
+    .select(['v.version', 'v.definition', 'v.createdAt', 'v.createdBy'])
+    .where('a.id', '=', achievementId)
+    .where('a.orgId', '=', orgId)
+    .orderBy('v.version')
+    .execute();
+  if (rows.length === 0) throw notFound();
+  return rows.map((r) => ({ ...r, definition: AchievementDefinition.parse(r.definition) }));
+}
+
+/**
  * One version of an organisation's achievement (the current one when `version` is omitted). Another organisation's
- * achievement is not found, exactly like one that does not exist.
+ * achievement is not found, exactly like one that does not exist. A credential names the version it was issued under,
+ * and that version never changes.
+ *
+ * @example
+ * ```ts
+ * const v = await loadAchievementVersion(db, orgId, achievementId);
+ * assertIssuable(v);
+ * ```
  */
 export async function loadAchievementVersion(
   db: Kysely<Database>,
@@ -42,7 +186,39 @@ export async function loadAchievementVersion(
   achievementId: string,
   version?: number,
 ): Promise<AchievementVersion> {
-  const row = await db
+  const row = await selectVersion(db, achievementId, version).where('a.orgId', '=', orgId).executeTakeFirst();
+  if (!row) throw notFound();
+  return toVersion(row);
+}
+
+/**
+ * One version of any organisation's achievement, for its public URL (credentials name it, so it is public).
+ */
+export async function findPublicAchievementVersion(
+  db: Kysely<Database>,
+  achievementId: string,
+  version: number,
+): Promise<AchievementVersion | undefined> {
+  const row = await selectVersion(db, achievementId, version).executeTakeFirst();
+  return row && toVersion(row);
+}
+
+/**
+ * Throws `ERR_STATE` when credentials cannot be issued for this achievement (it is archived).
+ *
+ * @example
+ * ```ts
+ * assertIssuable(await loadAchievementVersion(tx, orgId, achievementId));
+ * ```
+ */
+export function assertIssuable(version: AchievementVersion): void {
+  if (version.archived) {
+    throw new AppError('ERR_STATE', 'This achievement is archived; credentials can no longer be issued for it.');
+  }
+}
+
+function selectVersion(db: Kysely<Database>, achievementId: string, version: number | undefined) {
+  return db
     .selectFrom('achievements as a')
     .innerJoin('achievementVersions as v', (j) =>
       j
@@ -52,10 +228,26 @@ export async function loadAchievementVersion(
         ),
     )
     .select(['a.id', 'a.orgId', 'a.archivedAt', 'v.version', 'v.definition'])
-    .where('a.id', '=', achievementId)
-    .where('a.orgId', '=', orgId)
-    .executeTakeFirst();
-  if (!row) throw new AppError('ERR_NOT_FOUND', 'No achievement with this id (and version) in this organisation.');
+    .where('a.id', '=', achievementId);
+}
+
+function selectAchievements(db: Kysely<Database>, orgId: string) {
+  return db
+    .selectFrom('achievements as a')
+    .innerJoin('achievementVersions as v', (j) =>
+      j.onRef('v.achievementId', '=', 'a.id').onRef('v.version', '=', 'a.currentVersion'),
+    )
+    .select(['a.id', 'a.orgId', 'a.archivedAt', 'a.createdAt', 'a.updatedAt', 'v.version', 'v.definition'])
+    .where('a.orgId', '=', orgId);
+}
+
+function toVersion(row: {
+  id: string;
+  orgId: string;
+  archivedAt: Date | null;
+  version: number;
+  definition: Record<string, unknown>;
+}): AchievementVersion {
   return {
     achievementId: row.id,
     orgId: row.orgId,
@@ -63,4 +255,19 @@ export async function loadAchievementVersion(
     definition: AchievementDefinition.parse(row.definition),
     archived: row.archivedAt !== null,
   };
+}
+
+function toRecord(row: Parameters<typeof toVersion>[0] & { createdAt: Date; updatedAt: Date }): AchievementRecord {
+  return { ...toVersion(row), createdAt: row.createdAt, updatedAt: row.updatedAt, archivedAt: row.archivedAt };
+}
+
+/** Runs a zod parse, turning its failure into the API's `ERR_VALIDATION` with every issue's path. */
+function parseOrThrow<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof z.ZodError)) throw e;
+    const issues = e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new AppError('ERR_VALIDATION', `${issues[0]!.path || 'request'}: ${issues[0]!.message}`, { issues });
+  }
 }
