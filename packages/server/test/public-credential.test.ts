@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unbakePng, unbakeSvg } from '@skillproof/core';
+import { createApp } from '../src/app.js';
 import type { CredentialRow } from '../src/db/schema.js';
+import { createRateLimiter } from '../src/http/rate-limit.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { createOrg, createSampleAchievement } from './helpers/fixtures.js';
 import { issueTestCredential, setTestCredentialState } from './helpers/public-fixtures.js';
@@ -92,6 +94,24 @@ describe.each(databaseTargets())('public credential page on $name', (target) => 
     });
   });
 
+  it('is rate-limited per client, and its own lookups (DID document, status lists) do not count', async () => {
+    const limited = createApp({
+      ...ctx.deps,
+      rateLimiter: createRateLimiter({
+        'sign-in': { limit: 10, windowMs: 60_000 },
+        public: { limit: 3, windowMs: 60_000 },
+      }),
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await limited.request(`/credentials/${credential.id}`, { headers: { accept: BROWSER } });
+      expect(await res.text()).toContain('Verified: every check passed.');
+    }
+    const res = await limited.request(`/credentials/${credential.id}`, { headers: { accept: BROWSER } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await res.json()).toMatchObject({ error: { code: 'ERR_RATE_LIMITED' } });
+  });
+
   describe('downloads', () => {
     it('.json and .jwt are the stored credential, as attachments', async () => {
       const json = await get(`/credentials/${credential.id}.json`);
@@ -122,6 +142,20 @@ describe.each(databaseTargets())('public credential page on $name', (target) => 
       expect(svg.headers.get('content-security-policy')).toContain('sandbox');
       const bakedSvg = unbakeSvg(await svg.text());
       expect(JSON.parse(bakedSvg.text)).toEqual(stored);
+    });
+    it("an achievement's own SVG image is what gets baked", async () => {
+      const own =
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="30"/></svg>';
+      const org = await createOrg(ctx);
+      const achievement = await createSampleAchievement(ctx, org.id, {
+        image: `data:image/svg+xml;base64,${Buffer.from(own).toString('base64')}`,
+      });
+      const row = await issueTestCredential(ctx, { orgId: org.id, achievementId: achievement.achievementId });
+      const svg = await (await get(`/credentials/${row.id}.svg`)).text();
+      expect(svg).toContain('<circle cx="32" cy="32" r="30"/>');
+      expect(JSON.parse(unbakeSvg(svg).text)).toEqual(row.document);
+      const png = new Uint8Array(await (await get(`/credentials/${row.id}.png`)).arrayBuffer());
+      expect(JSON.parse(unbakePng(png).text)).toEqual(row.document);
     });
   });
 
