@@ -372,6 +372,17 @@ describe.each(databaseTargets())('organisation identity and signing keys on $nam
       code: 'ERR_INTERNAL',
       message: expect.stringMatching(/does not open/),
     });
+    // A row whose published public key was changed does not sign: the opened secret would not match what verifiers see.
+    const c = await createOrg(ctx);
+    await ctx.db
+      .updateTable('orgKeys')
+      .set({ publicKeyMultibase: rowA.publicKeyMultibase })
+      .where('orgId', '=', c.id)
+      .execute();
+    await expect(signingKeyFor(ctx.db, ctx.deps, c.id)).rejects.toMatchObject({
+      code: 'ERR_INTERNAL',
+      message: expect.stringMatching(/does not match its published public key/),
+    });
     // A's own row still opens, and its key is the one published.
     const { key } = await signingKeyFor(ctx.db, ctx.deps, a.id);
     expect(key.publicKeyMultibase).toBe(rowA.publicKeyMultibase);

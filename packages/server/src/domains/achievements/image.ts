@@ -168,13 +168,13 @@ export function findActiveContent(svg: string): string | undefined {
 
 /** Just past the `>` that closes the tag opened at `lt`, skipping quoted attribute values (which may hold `>`). */
 function endOfTag(svg: string, lt: number): number {
-  let quote: string | undefined;
+  let quote = 0;
   for (let i = lt + 1; i < svg.length; i++) {
-    const c = svg[i];
+    const c = svg.charCodeAt(i);
     if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return i + 1;
+      if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x3e) return i + 1;
   }
   return svg.length;
 }
@@ -194,6 +194,8 @@ function inspectStartTag(tag: string): string | undefined {
   if (ACTIVE_ELEMENTS.has(local(name))) return `a <${name}> element`;
   for (const [, attr, quoted] of tag.slice(name.length).matchAll(ATTRIBUTE)) {
     if (local(attr!).startsWith('on')) return `an event handler attribute (${attr})`;
+    // A URL scheme needs a colon, written out or as a character reference.
+    if (!quoted!.includes(':') && !quoted!.includes('&')) continue;
     const value = decodeReferences(quoted!.slice(1, -1)).replace(IGNORED_IN_URLS, '').toLowerCase();
     if (value.includes('javascript:') || value.includes('vbscript:')) return `a script URL in ${attr}`;
     if (NON_IMAGE_DATA_URL.test(value)) {

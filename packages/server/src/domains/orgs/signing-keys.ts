@@ -84,29 +84,34 @@ export async function signingKeyFor(
   deps: Pick<AppDeps, 'keys' | 'publicUrl'>,
   orgId: string,
 ): Promise<{ org: Organization; key: Ed25519Key }> {
-  const org = await db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
-  if (!org) throw new AppError('ERR_NOT_FOUND', 'No such organisation.');
-  const row = await db
-    .selectFrom('orgKeys')
-    .selectAll()
-    .where('orgId', '=', orgId)
-    .where('expiresAt', 'is', null)
-    .where('revokedAt', 'is', null)
+  // One round trip: the organisation and its active key (if any).
+  const found = await db
+    .selectFrom('organizations as o')
+    .leftJoin('orgKeys as k', (j) =>
+      j.onRef('k.orgId', '=', 'o.id').on('k.expiresAt', 'is', null).on('k.revokedAt', 'is', null),
+    )
+    .selectAll('o')
+    .select(['k.id as keyId', 'k.fragment', 'k.publicKeyMultibase', 'k.secretCiphertext'])
+    .where('o.id', '=', orgId)
     .executeTakeFirst();
-  if (!row) throw new AppError('ERR_STATE', 'The organisation has no active signing key; rotate to make one.');
+  if (!found) throw new AppError('ERR_NOT_FOUND', 'No such organisation.');
+  const { keyId, fragment, publicKeyMultibase, secretCiphertext, ...org } = found;
+  if (!keyId || !fragment || !publicKeyMultibase || !secretCiphertext) {
+    throw new AppError('ERR_STATE', 'The organisation has no active signing key; rotate to make one.');
+  }
   const did = orgDid(deps.publicUrl, org.slug);
-  const id = `${did}#${row.fragment}`;
+  const id = `${did}#${fragment}`;
   const cache = openedKeys(deps.keys);
-  const hit = cache.get(row.id);
-  if (hit && hit.id === id && hit.publicKeyMultibase === row.publicKeyMultibase) return { org, key: hit };
+  const hit = cache.get(keyId);
+  if (hit && hit.id === id && hit.publicKeyMultibase === publicKeyMultibase) return { org, key: hit };
 
-  const seed = deps.keys.open(row.secretCiphertext, sealedFor(row.id));
+  const seed = deps.keys.open(secretCiphertext, sealedFor(keyId));
   const key = generateEd25519Key({ seed, controller: did, id });
-  if (key.publicKeyMultibase !== row.publicKeyMultibase) {
-    throw new AppError('ERR_INTERNAL', `The sealed key ${row.fragment} does not match its published public key.`);
+  if (key.publicKeyMultibase !== publicKeyMultibase) {
+    throw new AppError('ERR_INTERNAL', `The sealed key ${fragment} does not match its published public key.`);
   }
   if (cache.size >= OPENED_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(row.id, key);
+  cache.set(keyId, key);
   return { org, key };
 }
 
@@ -117,17 +122,9 @@ function toInfo({ secretCiphertext: _sealed, ...row }: OrgKeyRow): OrgKeyInfo {
 
 /** Every key the organisation has had, oldest first: public halves and history only. */
 export async function listOrgKeys(db: Kysely<Database>, orgId: string): Promise<OrgKeyInfo[]> {
-  const rows = await db
-    .selectFrom('orgKeys')
-    .selectAll()
-    .where('orgId', '=', orgId)
-    .orderBy('createdAt')
-    .orderBy('fragment')
-    .execute();
-  // key-10 sorts after key-9: by number, not text, when two share a creation instant.
-  return rows
-    .map(toInfo)
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || fragmentNumber(a) - fragmentNumber(b));
+  const rows = await db.selectFrom('orgKeys').selectAll().where('orgId', '=', orgId).execute();
+  // Fragments are numbered in the order keys were made: key-2 comes before key-10.
+  return rows.map(toInfo).sort((a, b) => fragmentNumber(a) - fragmentNumber(b));
 }
 
 const fragmentNumber = (k: { fragment: string }) => Number(k.fragment.slice(4));
