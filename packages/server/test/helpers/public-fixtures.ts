@@ -1,6 +1,6 @@
 import type { CredentialRow, CredentialState } from '../../src/db/schema.js';
 import { issueCredentials } from '../../src/domains/issuing/issue.js';
-import { setStatusBit } from '../../src/domains/issuing/status-lists.js';
+import { changeCredentialState } from '../../src/domains/issuing/credentials.js';
 import type { TestContext } from './context.js';
 
 /** Issues one credential straight through the issuing service (no claim mail), optionally with its name public. */
@@ -37,20 +37,13 @@ export async function issueTestCredential(
   return row!;
 }
 
-/** Revokes or suspends a credential as the issuing service does: the status bit and the row's state, together. */
+/** Revokes or suspends a credential through the issuing service (status bit and state together). */
 export async function setTestCredentialState(
   ctx: TestContext,
   row: CredentialRow,
   state: Exclude<CredentialState, 'active'>,
   reason: string,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (tx) => {
-    if (state === 'revoked') await setStatusBit(tx, row.revocationListId, row.revocationIndex, 1);
-    else await setStatusBit(tx, row.suspensionListId, row.suspensionIndex, 1);
-    await tx
-      .updateTable('credentials')
-      .set({ state, stateReason: reason, stateChangedAt: ctx.deps.clock() })
-      .where('id', '=', row.id)
-      .execute();
-  });
+  const change = state === 'revoked' ? 'revoke' : 'suspend';
+  await changeCredentialState(ctx.db, null, ctx.deps.clock(), row.orgId, row.id, change, reason);
 }
