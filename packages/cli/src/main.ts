@@ -62,6 +62,25 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   cli
+    .command('issue', 'Issue a credential through a Skillproof server, with an API token')
+    .option('--server <url>', 'The server (https://…; http only for localhost)')
+    .option('--token <token>', 'An API token with credentials:issue (or SKILLPROOF_TOKEN)')
+    .option('--org <id>', "The organisation's id")
+    .option('--achievement <id>', "The achievement's id")
+    .option('--email <address>', 'The recipient, by email (mailed a claim link)')
+    .option('--did <did>', 'The recipient, by DID')
+    .option('--name <name>', "The recipient's name, written into the credential")
+    .option('--idempotency-key <key>', 'Makes re-running safe: the same key never issues twice (default: a new one)')
+    .option('--no-notify', 'Do not mail the recipient')
+    .option('--json', 'Print the credential, its Data Integrity and JWT forms as JSON')
+    .action((options) => {
+      run = async () => {
+        const { issue } = await import('./commands/issue.js');
+        return issue(options);
+      };
+    });
+
+  cli
     .command('bake [image] [credential]', 'Bake a credential into a PNG or SVG image')
     .option('--out <file>', 'Where to write the baked image')
     .action((image: string | undefined, credential: string | undefined, options) => {

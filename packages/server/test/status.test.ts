@@ -232,14 +232,25 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
       const { document } = (await res.json()) as { document: JsonObject };
       const path = new URL((document['credentialStatus'] as JsonObject[])[0]!['statusListCredential'] as string)
         .pathname;
-      const before = (await (await anonymous(ctx).request('GET', path)).json()) as { proof: JsonObject };
+      const before = (await (await anonymous(ctx).request('GET', path)).json()) as {
+        proof: JsonObject;
+        validFrom: string;
+      };
       expect(before.proof['verificationMethod']).toMatch(/#key-1$/);
+      ctx.setNow('2026-06-03T08:30:15.250Z');
       await ctx.db.transaction().execute(async (tx) => {
         await tx.updateTable('orgKeys').set({ expiresAt: ctx.deps.clock() }).where('orgId', '=', own.orgId).execute();
         await addOrgKey(tx, ctx.deps, own.orgId, ctx.deps.clock());
       });
-      const after = (await (await anonymous(ctx).request('GET', path)).json()) as { proof: JsonObject };
+      const after = (await (await anonymous(ctx).request('GET', path)).json()) as {
+        proof: JsonObject;
+        validFrom: string;
+      };
       expect(after.proof['verificationMethod']).toMatch(/#key-2$/);
+      // Signed later, but valid from the list's last change: a verifier's clock a moment behind still accepts it.
+      expect(after.proof['created']).toBe('2026-06-03T08:30:15Z');
+      expect(after.validFrom).toBe(before.validFrom);
+      ctx.setNow('2026-06-01T12:00:00Z');
     });
 
     it('an unknown or malformed list id is 404', async () => {
@@ -305,7 +316,7 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
           .selectFrom('statusLists')
           .select(['id', 'allocated', 'purpose'])
           .where('orgId', '=', org.id)
-          .orderBy('createdAt')
+          .orderBy('allocated', 'desc')
           .execute();
         expect(lists.map((l) => [l.allocated, l.purpose])).toEqual([
           [STATUS_LIST_CAPACITY, 'suspension'],

@@ -151,8 +151,8 @@ export async function changeCredentialState(
       throw new AppError('ERR_STATE', 'The credential is not suspended.');
     }
     const next: CredentialState = change === 'revoke' ? 'revoked' : change === 'suspend' ? 'suspended' : 'active';
-    if (change === 'revoke') await setStatusBit(tx, row.revocationListId, row.revocationIndex, 1);
-    else await setStatusBit(tx, row.suspensionListId, row.suspensionIndex, change === 'suspend' ? 1 : 0);
+    if (change === 'revoke') await setStatusBit(tx, row.revocationListId, row.revocationIndex, 1, now);
+    else await setStatusBit(tx, row.suspensionListId, row.suspensionIndex, change === 'suspend' ? 1 : 0, now);
     const updated = await tx
       .updateTable('credentials')
       .set({ state: next, stateReason: reason, stateChangedAt: now })

@@ -123,7 +123,13 @@ async function createStatusListRow(tx: Kysely<Database>, orgId: string, purpose:
  * Sets (1) or clears (0) one entry of a status list and bumps its version, so the next read re-signs it. One UPDATE,
  * atomic under concurrent changes to other entries of the same list.
  */
-export async function setStatusBit(tx: Kysely<Database>, listId: string, index: number, value: 0 | 1): Promise<void> {
+export async function setStatusBit(
+  tx: Kysely<Database>,
+  listId: string,
+  index: number,
+  value: 0 | 1,
+  now: Date,
+): Promise<void> {
   // PostgreSQL numbers a bytea's bits from the least significant bit of each byte; Bitstring Status List (§2.2)
   // from the most significant one.
   const pgBit = (index & ~7) | (7 - (index & 7));
@@ -132,6 +138,7 @@ export async function setStatusBit(tx: Kysely<Database>, listId: string, index: 
     .set((eb) => ({
       bits: sql<Uint8Array>`set_bit(bits, ${pgBit}, ${value})`,
       version: eb('version', '+', 1),
+      updatedAt: now,
     }))
     .where('id', '=', listId)
     .execute();
@@ -144,8 +151,8 @@ export function encodeStatusBits(bits: Uint8Array): string {
 
 /**
  * The signed BitstringStatusListCredential of a list, as served at {@link statusListUrl}: the stored one while it
- * encodes the list's current version under the organisation's current key, otherwise signed now (validFrom now) and
- * stored. Undefined when there is no such list.
+ * encodes the list's current version under the organisation's current key, otherwise signed now and stored.
+ * Undefined when there is no such list.
  */
 export async function signedStatusList(
   db: Kysely<Database>,
@@ -159,15 +166,16 @@ export async function signedStatusList(
     return stored;
   }
   const { key } = await signingKeyFor(db, deps, list.orgId);
-  const now = deps.clock();
   const unsigned = createStatusListCredential({
     id: statusListUrl(deps.publicUrl, list.id),
     issuer: key.controller,
     statusPurpose: list.purpose,
     list: encodeStatusBits(list.bits),
-    validFrom: now,
+    // Valid from the list's last change (to the second), not from the moment it is signed: a verifier that read its
+    // clock just before fetching must not find the list "not yet valid".
+    validFrom: new Date(Math.floor(list.updatedAt.getTime() / 1000) * 1000),
   });
-  const signed = await signCredential(unsigned as unknown as JsonObject, { key, clock: () => now });
+  const signed = await signCredential(unsigned as unknown as JsonObject, { key, clock: deps.clock });
   await db
     .updateTable('statusLists')
     .set({ signedCredential: JSON.stringify(signed), signedVersion: list.version })
