@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
@@ -61,9 +61,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 /** Runs every migration not yet applied, in name order, under Kysely's migration lock. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  // Kysely looks for its migration tables in every schema unless told which: a schema migrating beside another
+  // (test files each have their own) would see the other's lock table, skip creating its own, and fail.
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableSchema: rows[0]!.schema,
   });
   const result = await migrator.migrateToLatest();
   if (result.error) throw result.error;
