@@ -18,3 +18,4 @@ export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
 export { configFromEnv } from './config.js';
 export type { ServerConfig } from './config.js';
+export { createPublicFetcher, isPublicAddress } from './http/public-fetcher.js';

@@ -1,5 +1,5 @@
-import { configFromEnv, startServer } from '@skillproof/server';
-import { createHttpFetcher, UsageError } from '../io.js';
+import { configFromEnv, createPublicFetcher, startServer } from '@skillproof/server';
+import { UsageError } from '../io.js';
 
 /** `skillproof serve`: migrate, seed the demo into an empty database, and serve on PORT (default 3000). */
 export async function serve(options: { port?: string }): Promise<number> {
@@ -8,7 +8,8 @@ export async function serve(options: { port?: string }): Promise<number> {
     throw new UsageError(`Invalid port ${JSON.stringify(options.port)}.`);
   }
   const config = configFromEnv(process.env, port === undefined ? {} : { port });
-  const server = await startServer(config, { fetcher: createHttpFetcher() });
+  // The server fetches for strangers (/verify links, foreign did:web): public HTTPS addresses only.
+  const server = await startServer(config, { fetcher: createPublicFetcher() });
   if (server.demoAccounts) {
     console.log('\nDemo organisation "Skillproof Demo University" seeded. Sign in with:');
     for (const a of server.demoAccounts) console.log(`  ${a.kind.padEnd(9)} ${a.email.padEnd(30)} ${a.password}`);
