@@ -48,14 +48,15 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
   };
   const demoAccounts = config.demo ? await seedDemo(deps, { password: config.demoPassword }) : undefined;
   if (demoAccounts) await writeDemoAccounts(config.dataDir, demoAccounts);
-  const jobs = startBackgroundJobs(deps);
-  deps.jobs = jobs;
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // Started once the server listens, so a failed start leaves no runner behind; until then a confirm only queues.
+  const jobs = startBackgroundJobs(deps);
+  deps.jobs = jobs;
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
   return {

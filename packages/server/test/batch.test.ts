@@ -179,6 +179,17 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
       404,
       'ERR_NOT_FOUND',
     );
+    const archived = await createSampleAchievement(ctx, orgId);
+    await ctx.db
+      .updateTable('achievements')
+      .set({ archivedAt: ctx.deps.clock() })
+      .where('id', '=', archived.achievementId)
+      .execute();
+    await expectError(
+      await upload('email\na@example.org\n', `achievementId=${archived.achievementId}`),
+      409,
+      'ERR_STATE',
+    );
     const big = Buffer.alloc(64 * 1024 * 1024 + 1, 'a');
     await expectError(await upload(big), 413, 'ERR_INPUT_TOO_LARGE');
     expect(await ctx.db.selectFrom('batches').select('id').where('orgId', '=', orgId).execute()).toEqual(before);
@@ -232,6 +243,17 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
     });
     const credentials = await credentialsOf(batch.id);
     expect(credentials).toHaveLength(25);
+    const audits = await ctx.db
+      .selectFrom('auditLog')
+      .select(['action', 'data'])
+      .where('targetId', '=', batch.id)
+      .orderBy('id')
+      .execute();
+    expect(audits).toEqual([
+      { action: 'batch.upload', data: { filename: null, totalRows: 26, invalidRows: 1 } },
+      { action: 'batch.confirm', data: {} },
+      { action: 'batch.complete', data: { issued: 25, failed: 0, invalid: 1 } },
+    ]);
     const byRow = new Map(credentials.map((c) => [c.batchRow, c]));
     for (const r of rows) {
       if (r.row === 8) {

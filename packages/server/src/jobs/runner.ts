@@ -42,7 +42,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       if (woken || controller.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
+      // The runner alone does not keep the process alive: the server does.
+      const timer = setTimeout(done, ms).unref();
       interrupt = done;
       function done() {
         clearTimeout(timer);

@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import { isSkillproofError } from '@skillproof/core';
 import type { BatchStatus, Database } from '../../db/schema.js';
+import { audit } from '../../audit.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps, Principal } from '../../http/env.js';
 import { issueCredentials, type CredentialSigner, type IssueItem } from '../issuing/issue.js';
 import { validateRow, type RowData, type RowError } from './csv.js';
+import { getBatch } from './service.js';
 
 export interface BatchIssuanceOptions {
   /** Rows issued per transaction (default 200): a crash loses at most one chunk's work, which is then redone. */
@@ -49,7 +51,7 @@ export async function issueNextBatchChunk(deps: AppDeps, options: BatchIssuanceO
       .where('status', '=', 'queued')
       .execute();
     if ((await issueChunk(deps, batch, options)) > 0) return true;
-    if (await completeIfDone(deps.db, batch.id, deps.clock())) return true;
+    if (await completeIfDone(deps.db, batch, deps.clock())) return true;
   }
   return false;
 }
@@ -163,24 +165,35 @@ async function settleRows(
 }
 
 /**
- * Marks the batch completed when no row is pending. Rows another runner has claimed are still pending for everyone
- * else until its chunk commits, so a batch is never completed under a chunk in flight.
+ * Marks the batch completed when no row is pending, and audits it. Rows another runner has claimed are still pending
+ * for everyone else until its chunk commits, so a batch is never completed under a chunk in flight.
  */
-async function completeIfDone(db: Kysely<Database>, batchId: string, now: Date): Promise<boolean> {
-  const done = await db
-    .updateTable('batches')
-    .set({ status: 'completed', completedAt: now })
-    .where('id', '=', batchId)
-    .where('status', 'in', OPEN)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('batchRows').select('rowNumber').where('batchId', '=', batchId).where('state', '=', 'pending'),
+async function completeIfDone(db: Kysely<Database>, batch: OpenBatch, now: Date): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const done = await tx
+      .updateTable('batches')
+      .set({ status: 'completed', completedAt: now })
+      .where('id', '=', batch.id)
+      .where('status', 'in', OPEN)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('batchRows').select('rowNumber').where('batchId', '=', batch.id).where('state', '=', 'pending'),
+          ),
         ),
-      ),
-    )
-    .executeTakeFirst();
-  return done.numUpdatedRows > 0n;
+      )
+      .executeTakeFirst();
+    if (done.numUpdatedRows === 0n) return false;
+    const counts = await getBatch(tx, batch.orgId, batch.id);
+    await audit(tx, null, now, {
+      orgId: batch.orgId,
+      action: 'batch.complete',
+      targetType: 'batch',
+      targetId: batch.id,
+      data: { issued: counts.issued, failed: counts.failed, invalid: counts.invalidRows },
+    });
+    return true;
+  });
 }
 
 /** Who issues a batch's credentials: the account that uploaded it. */
