@@ -65,6 +65,9 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
       claimed: false,
     });
     expect(document['id']).toBe(`https://skillproof.test/credentials/${credential.id}`);
+    // Kept exactly as signed: the properties in the builder's order, the proof last.
+    expect(Object.keys(document).slice(0, 3)).toEqual(['@context', 'id', 'type']);
+    expect(Object.keys(document).at(-1)).toBe('proof');
     expect(credential.url).toBe(document['id']);
     const subject = document['credentialSubject'] as { id?: string; identifier: JsonObject[] };
     expect(subject.id).toBeUndefined();

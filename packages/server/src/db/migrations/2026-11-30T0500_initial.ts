@@ -117,7 +117,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       allocated integer NOT NULL DEFAULT 0,
       version integer NOT NULL DEFAULT 1,
       signed_version integer,
-      signed_credential jsonb,
+      signed_credential json,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
     );
@@ -159,7 +159,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       revocation_index integer NOT NULL,
       suspension_list_id uuid NOT NULL REFERENCES status_lists(id),
       suspension_index integer NOT NULL,
-      document jsonb NOT NULL,
+      -- json, not jsonb: the signed document is kept (and served) exactly as it was signed, keys in their order.
+      document json NOT NULL,
       jwt text NOT NULL,
       holder_user_id uuid REFERENCES users(id),
       claim_token_hash text UNIQUE,
