@@ -25,7 +25,15 @@ describe('the signing thread pool', () => {
   const pool = createSignerPool({ threads: 2, minCredentials: 1, logger: createLogger({ level: 'silent' }) });
   afterAll(() => pool.close());
 
+  it('signs in this thread while its threads start, then on them', async () => {
+    const unsigned = [credential(0), credential(1)];
+    // The first call starts the threads in the background and does not wait for them.
+    expect(await pool.sign(unsigned, key, { created })).toEqual(await inThreadSigner.sign(unsigned, key, { created }));
+    expect(await pool.start()).toBe(true);
+  });
+
   it('signs in input order, byte for byte as in the main thread, and the proofs verify', async () => {
+    expect(await pool.start()).toBe(true);
     const unsigned = Array.from({ length: 25 }, (_, i) => credential(i));
     const [threaded, local] = await Promise.all([
       pool.sign(unsigned, key, { created }),
@@ -61,6 +69,7 @@ describe('the signing thread pool', () => {
   it('after close, calls sign in the main thread', async () => {
     const closing = createSignerPool({ threads: 2, minCredentials: 1, logger: createLogger({ level: 'silent' }) });
     await closing.close();
+    expect(await closing.start()).toBe(false);
     expect(await closing.sign([credential(3)], key, { created })).toEqual(
       await inThreadSigner.sign([credential(3)], key, { created }),
     );

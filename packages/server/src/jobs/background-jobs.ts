@@ -9,8 +9,6 @@ export interface BackgroundJobsOptions {
   chunkSize?: number;
   /** Signing threads (default: the available cores). */
   threads?: SignerPoolOptions['threads'];
-  /** Credentials per call below which signing stays in the main thread. */
-  minCredentialsForThreads?: SignerPoolOptions['minCredentials'];
 }
 
 /**
@@ -29,7 +27,6 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const signer = createSignerPool({
     logger: deps.logger,
     ...(options.threads !== undefined && { threads: options.threads }),
-    ...(options.minCredentialsForThreads !== undefined && { minCredentials: options.minCredentialsForThreads }),
   });
   const runner = startJobRunner({
     step: () => issueNextBatchChunk(deps, { signer, ...(options.chunkSize && { chunkSize: options.chunkSize }) }),
