@@ -204,6 +204,19 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
     const { batch, rows } = (await res.json()) as { batch: BatchView & { filename: string }; rows: RowView[] };
     expect(batch).toMatchObject({ filename: 'cohort-7.csv', totalRows: 1, validRows: 1 });
     expect(rows).toEqual([{ row: 1, data: { email: 'form@example.org', name: 'Form' }, errors: [] }]);
+
+    // A browser form carries the CSRF token as a field rather than a header; the file is still read.
+    const { 'x-csrf-token': csrf, ...cookieOnly } = issuer.headers;
+    form.set('_csrf', csrf!);
+    const browser = await ctx.app.request(batchesPath(), { method: 'POST', headers: cookieOnly, body: form });
+    expect(browser.status).toBe(201);
+    expect(((await browser.json()) as { batch: BatchView }).batch).toMatchObject({ totalRows: 1, validRows: 1 });
+    form.delete('file');
+    const noFile = await issuer.request('POST', batchesPath(), form);
+    expect(noFile.status).toBe(400);
+    expect(await noFile.json()).toMatchObject({
+      error: { code: 'ERR_VALIDATION', message: 'file: required (the CSV file).' },
+    });
   });
 
   it('confirm happens once: a second confirm is ERR_STATE with the status', async () => {
