@@ -10,7 +10,8 @@ import type { AppDeps } from './http/env.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { startBackgroundJobs } from './jobs/background-jobs.js';
 import { createLogger } from './logger.js';
-import { createOutboxMailer, createSmtpMailer } from './mail/mailer.js';
+import { createMailDispatcher } from './mail/dispatcher.js';
+import { createSmtpMailer } from './mail/mailer.js';
 import { createKeyStore, loadMasterKey } from './security/master-key.js';
 import { STRONG_SCRYPT } from './security/passwords.js';
 import { seedDemo, type DemoAccount } from './seed/demo.js';
@@ -29,6 +30,7 @@ export interface RunningServer {
  * and serves. What `skillproof serve` and `npm start` run.
  */
 export async function startServer(config: ServerConfig, options: { fetcher?: Fetcher } = {}): Promise<RunningServer> {
+  await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
   );
@@ -39,7 +41,6 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
     db: database.db,
     clock: () => new Date(),
     keys: createKeyStore(masterKey),
-    mailer: config.smtpUrl ? await createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(database.db),
     logger,
     publicUrl: config.publicUrl,
     rateLimiter: createRateLimiter(),
@@ -57,6 +58,12 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
   // Started once the server listens, so a failed start leaves no runner behind; until then a confirm only queues.
   const jobs = startBackgroundJobs(deps);
   deps.jobs = jobs;
+  // Mail is queued in the outbox by the change it tells of; with SMTP configured, a dispatcher sends it. Without, it
+  // stays in the outbox, which the app shows (/dev/outbox).
+  const mail = config.smtpUrl
+    ? createMailDispatcher({ ...deps, mailer: await createSmtpMailer(config.smtpUrl, config.mailFrom) })
+    : undefined;
+  mail?.start();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
   return {
@@ -65,7 +72,7 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
     app,
     deps,
     async close() {
-      await jobs.stop();
+      await Promise.all([jobs.stop(), mail?.stop()]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
     },

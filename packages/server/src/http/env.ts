@@ -3,7 +3,6 @@ import type { Clock, Fetcher } from '@skillproof/core';
 import type { Database, Role, AccountKind } from '../db/schema.js';
 import type { KeyStore } from '../security/master-key.js';
 import type { ScryptParams } from '../security/passwords.js';
-import type { Mailer } from '../mail/mailer.js';
 import type { Logger } from '../logger.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -13,7 +12,6 @@ export interface AppDeps {
   clock: Clock;
   /** Seals and opens organisations' private keys. */
   keys: KeyStore;
-  mailer: Mailer;
   logger: Logger;
   /** The origin the instance is reached at, e.g. `https://badges.example.edu` (no trailing slash). */
   publicUrl: string;

@@ -5,7 +5,6 @@ import {
   createApp,
   createKeyStore,
   createLogger,
-  createOutboxMailer,
   createRateLimiter,
   migrateToLatest,
   openDatabase,
@@ -63,7 +62,6 @@ export async function createTestContext(
     db: database.db,
     clock: () => now,
     keys: createKeyStore(randomBytes(32)),
-    mailer: createOutboxMailer(database.db),
     logger: createLogger({ level: 'debug', destination }),
     publicUrl: 'https://skillproof.test',
     rateLimiter: createRateLimiter({
