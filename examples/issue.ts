@@ -125,4 +125,4 @@ for (const id of [first.id, ...batchIds]) {
   const dir = id === revokedId ? 'revoked' : 'valid';
   await writeFile(join(args.out, dir, `${id}.json`), JSON.stringify(await expectOk(res), null, 2));
 }
-console.log(`wrote ${batchIds.length} valid and 1 revoked credential to ${args.out}`);
+console.log(`wrote ${batchIds.length} valid credentials and 1 revoked one to ${args.out}`);

@@ -100,6 +100,7 @@ describe.each(databaseTargets())('public credential page on $name', (target) => 
       rateLimiter: createRateLimiter({
         'sign-in': { limit: 10, windowMs: 60_000 },
         public: { limit: 3, windowMs: 60_000 },
+        reads: { limit: 100, windowMs: 60_000 },
       }),
     });
     for (let i = 0; i < 3; i++) {
@@ -110,6 +111,11 @@ describe.each(databaseTargets())('public credential page on $name', (target) => 
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await res.json()).toMatchObject({ error: { code: 'ERR_RATE_LIMITED' } });
+    // Reading the credential itself is a cheap read, limited separately.
+    const json = await limited.request(`/credentials/${credential.id}`, {
+      headers: { accept: 'application/vc+ld+json' },
+    });
+    expect(json.status).toBe(200);
   });
 
   describe('downloads', () => {

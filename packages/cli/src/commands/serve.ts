@@ -12,7 +12,10 @@ export async function serve(options: { port?: string }): Promise<number> {
   const server = await startServer(config, { fetcher: createPublicFetcher() });
   if (server.demoAccounts) {
     console.log('\nDemo organisation "Skillproof Demo University" seeded. Sign in with:');
-    for (const a of server.demoAccounts) console.log(`  ${a.kind.padEnd(9)} ${a.email.padEnd(30)} ${a.password}`);
+    for (const a of server.demoAccounts) {
+      const who = a.kind === 'staff' ? 'admin' : a.kind;
+      console.log(`  ${who.padEnd(9)} ${a.email.padEnd(30)} ${a.password}`);
+    }
     console.log(`(also in ${config.dataDir}/demo-accounts.json, mode 0600; shown only on this first start)\n`);
   }
   console.log(`Skillproof listening on ${server.url}`);

@@ -6,13 +6,19 @@ export interface RateLimiter {
   hit(bucket: RateLimitBucket, key: string): void;
 }
 
-export type RateLimitBucket = 'sign-in' | 'public';
+/**
+ * `sign-in`: password checks; `public`: anonymous work that costs (pages with a live verification, /verify, baked
+ * images); `reads`: anonymous reads of what is meant to be cached (credentials as JSON/JWT, status lists, DID
+ * documents, achievements) — a verifier checking a thousand credentials makes a few thousand of these.
+ */
+export type RateLimitBucket = 'sign-in' | 'public' | 'reads';
 
 export type RateLimits = Record<RateLimitBucket, { limit: number; windowMs: number }>;
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   'sign-in': { limit: 10, windowMs: 60_000 },
   public: { limit: 300, windowMs: 60_000 },
+  reads: { limit: 6_000, windowMs: 60_000 },
 };
 
 /**

@@ -67,6 +67,7 @@ export async function createTestContext(
     rateLimiter: createRateLimiter({
       'sign-in': { limit: 1_000_000, windowMs: 60_000 },
       public: { limit: 1_000_000, windowMs: 60_000 },
+      reads: { limit: 1_000_000, windowMs: 60_000 },
     }),
     passwordParams: { N: 1024, r: 8, p: 1 },
     ...overrides,

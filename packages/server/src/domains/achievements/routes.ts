@@ -154,7 +154,7 @@ const versionsRoute = route({
 const publicRoute = route({
   method: 'get',
   path: '/achievements/{achievementId}/versions/{version}',
-  access: access.public('public'),
+  access: access.public('reads'),
   summary: 'An achievement version as Open Badges 3.0 JSON-LD',
   description:
     'The `credentialSubject.achievement` of the credentials issued under this version, as a JSON-LD document.',
@@ -171,7 +171,7 @@ const publicRoute = route({
 const publicImageRoute = route({
   method: 'get',
   path: '/achievements/{achievementId}/versions/{version}/image',
-  access: access.public('public'),
+  access: access.public('reads'),
   summary: "An achievement version's uploaded image",
   tags: TAGS,
   request: { params: PublicParams },

@@ -187,7 +187,7 @@ const unsuspendRoute = stateRoute('unsuspend', 'Reinstate a suspended credential
 const statusListRoute = route({
   method: 'get',
   path: '/status/{listId}',
-  access: access.public(),
+  access: access.public('reads'),
   summary: 'A status list credential',
   description:
     'The signed BitstringStatusListCredential that credentials’ `credentialStatus` entries point at. Revalidate on ' +

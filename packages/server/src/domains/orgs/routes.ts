@@ -127,7 +127,7 @@ const revokeKey = route({
 const didDocumentRoute = route({
   method: 'get',
   path: '/orgs/{slug}/did.json',
-  access: access.public('public'),
+  access: access.public('reads'),
   summary: "An organisation's DID document (did:web)",
   description: 'Every signing key the organisation has had, as Multikey, with `created`, `expires` and `revoked`.',
   tags: TAGS,
@@ -144,7 +144,7 @@ const didDocumentRoute = route({
 const profileRoute = route({
   method: 'get',
   path: '/orgs/{slug}/profile',
-  access: access.public('public'),
+  access: access.public('reads'),
   summary: "An organisation's Open Badges issuer Profile",
   tags: TAGS,
   request: { params: SlugParam },
@@ -160,7 +160,7 @@ const profileRoute = route({
 const imageRoute = route({
   method: 'get',
   path: '/orgs/{slug}/image',
-  access: access.public('public'),
+  access: access.public('reads'),
   summary: "An organisation's uploaded image",
   tags: TAGS,
   request: { params: SlugParam },

@@ -5,6 +5,8 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { clientAddress } from '../../http/client-address.js';
+import { isSelfFetch } from '../../http/self-fetcher.js';
 import type { AchievementDefinition } from '../achievements/definition.js';
 import { loadAchievementVersion } from '../achievements/service.js';
 import { orgDid, orgDidDocumentUrl } from '../orgs/identity.js';
@@ -26,7 +28,8 @@ const Credential = z
 const getCredential = route({
   method: 'get',
   path: '/credentials/{credentialId}',
-  access: access.public('public'),
+  // Reading the credential is cheap; the page (a live verification) and the baked images count as `public` too.
+  access: access.public('reads'),
   tags: ['Credentials'],
   summary: 'A credential: its public page, the credential itself, or a download',
   description:
@@ -82,6 +85,8 @@ export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, verifier: Ver
         );
       }
     }
+    const costly = extension === 'png' || extension === 'svg' || type === 'text/html';
+    if (costly && !isSelfFetch(c)) deps.rateLimiter.hit('public', clientAddress(c));
     const found = m ? await findPublicCredential(deps, m[1]!.toLowerCase()) : undefined;
     if (!found) {
       if (type === 'text/html') return sendPage(c, notFoundPage(), 404);
