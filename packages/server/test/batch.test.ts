@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
 import { startBackgroundJobs } from '../src/jobs/background-jobs.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member, type Caller } from './helpers/fixtures.js';
+import { createSampleAchievement, member, setSuspendableCredentials, type Caller } from './helpers/fixtures.js';
 
 interface RowView {
   row: number;
@@ -351,6 +351,28 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
     for (const r of rows)
       expect(r.errors).toEqual([{ code: 'ERR_STATE', message: expect.stringContaining('archived') }]);
     expect(await credentialsOf(batch.id)).toEqual([]);
+  });
+
+  it('each chunk follows the organisation’s suspendableCredentials at the moment it is issued', async () => {
+    const { batch } = await preview('email\n' + Array.from({ length: 6 }, (_, i) => `s${i}@example.org`).join('\n'));
+    await confirm(batch.id);
+    expect(await issueNextBatchChunk(ctx.deps, { chunkSize: 3 })).toBe(true);
+    await setSuspendableCredentials(ctx, orgId, true);
+    try {
+      await drain(3);
+    } finally {
+      await setSuspendableCredentials(ctx, orgId, false);
+    }
+    const credentials = await credentialsOf(batch.id);
+    expect(
+      credentials.map((c) => {
+        const status = c.document['credentialStatus'] as { statusPurpose: string } | { statusPurpose: string }[];
+        return [
+          Array.isArray(status) ? status.map((s) => s.statusPurpose) : status.statusPurpose,
+          c.suspensionIndex !== null,
+        ];
+      }),
+    ).toEqual([...Array(3).fill(['revocation', false]), ...Array(3).fill([['revocation', 'suspension'], true])]);
   });
 
   it('cancel: issued rows stay issued, the rest never are; a cancelled batch cannot be confirmed', async () => {

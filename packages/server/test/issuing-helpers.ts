@@ -5,6 +5,11 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import { createDocumentLoader, type Fetcher, type JsonObject } from '@skillproof/core';
 import type { TestContext } from './helpers/context.js';
 
+/** A credential's `credentialStatus` entries: one object (Open Badges 3.0) or an array (VC 2.0), as a list. */
+export function statusEntries(credential: JsonObject): JsonObject[] {
+  return ([] as JsonObject[]).concat((credential['credentialStatus'] as JsonObject | JsonObject[] | undefined) ?? []);
+}
+
 /**
  * A core Fetcher that answers the test origin (`deps.publicUrl`) through `ctx.app.request`, as a verifier on the
  * network would see the server, and refuses everything else. Counts the requests it made, by path.
@@ -53,7 +58,7 @@ export async function referenceVerify(ctx: TestContext, credential: JsonObject):
   const documentLoader = referenceLoader(ctx);
   const suite = () => new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
   const checkStatus = async ({ credential: c }: { credential: Record<string, unknown> }) => {
-    for (const entry of ([] as JsonObject[]).concat(c['credentialStatus'] as JsonObject[])) {
+    for (const entry of statusEntries(c as JsonObject)) {
       const res = await ctx.app.request(new URL(entry['statusListCredential'] as string).pathname);
       const list = (await res.json()) as JsonObject;
       const listResult = await vc.verifyCredential({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKeyResolver,
   matchesIdentity,
+  validateCredential,
   verifyCredential,
   verifyCredentialJwt,
   type JsonObject,
@@ -20,6 +21,7 @@ interface Issued {
     validFrom: string;
     validUntil: string | null;
     claimed: boolean;
+    suspendable: boolean;
   };
   document: JsonObject;
   jwt: string;
@@ -77,12 +79,23 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
     expect(matchesIdentity(email!, 'ada.lovelace@example.org')).toBe(true);
     expect(matchesIdentity(email!, 'someone@example.org')).toBe(false);
     expect(name).toEqual({ type: 'IdentityObject', identityType: 'name', hashed: false, identityHash: 'Ada Lovelace' });
-    const status = document['credentialStatus'] as JsonObject[];
-    expect(status.map((s) => s['statusPurpose'])).toEqual(['revocation', 'suspension']);
-    for (const s of status) {
-      expect(s['statusListCredential']).toMatch(/^https:\/\/skillproof\.test\/status\/[0-9a-f-]{36}$/);
-      expect(s['id']).toBe(`${s['statusListCredential'] as string}#${s['statusListIndex'] as string}`);
-    }
+    // By default one entry, as one object: Open Badges 3.0 lists credentialStatus as 0..1.
+    expect(credential.suspendable).toBe(false);
+    const status = document['credentialStatus'] as JsonObject;
+    expect(status).toEqual({
+      id: `${status['statusListCredential'] as string}#${status['statusListIndex'] as string}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: expect.stringMatching(/^(0|[1-9][0-9]*)$/),
+      statusListCredential: expect.stringMatching(/^https:\/\/skillproof\.test\/status\/[0-9a-f-]{36}$/),
+    });
+    const row = await ctx.db
+      .selectFrom('credentials')
+      .select(['suspensionListId', 'suspensionIndex'])
+      .where('id', '=', credential.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ suspensionListId: null, suspensionIndex: null });
+    expect(validateCredential(document)).toMatchObject({ valid: true, kind: 'OpenBadgeCredential' });
 
     const fetcher = appFetcher(ctx);
     const report = await verifyCredential(document, { fetcher, clock: ctx.deps.clock });
@@ -95,6 +108,16 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
       status: 'passed',
     });
     expect(report.verified).toBe(true);
+    // Conformant as issued, in both forms: no departures from Open Badges 3.0 (they would be detail.warnings).
+    const fromJwtText = await verifyCredential(jwt, { fetcher, clock: ctx.deps.clock });
+    expect(fromJwtText).toMatchObject({ verified: true, format: 'jwt' });
+    for (const r of [report, fromJwtText]) {
+      expect(r.checks.find((c) => c.id === 'schema')).toEqual({
+        id: 'schema',
+        status: 'passed',
+        message: 'A well-formed OpenBadgeCredential (VC 2.0).',
+      });
+    }
 
     const fromJwt = await verifyCredentialJwt(jwt, { resolver: createKeyResolver({ fetcher }), clock: ctx.deps.clock });
     expect(fromJwt.checks.map((c) => `${c.id} ${c.status}`)).toEqual([
@@ -124,6 +147,41 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
     const tampered = structuredClone(document);
     (tampered['credentialSubject'] as JsonObject)['id'] = 'did:example:someone-else';
     expect(await referenceVerify(ctx, tampered)).toEqual({ verified: false });
+  });
+
+  it('with suspendableCredentials on: a revocation and a suspension entry, reported as an OB 3.0 departure', async () => {
+    const admin = await member(ctx, 'admin');
+    const patched = await admin.caller.request('PATCH', `/api/v1/orgs/${admin.orgId}`, {
+      suspendableCredentials: true,
+    });
+    expect(patched.status).toBe(200);
+    const own = await createSampleAchievement(ctx, admin.orgId);
+    const { credential, document } = await issued(
+      await admin.caller.request('POST', `/api/v1/orgs/${admin.orgId}/credentials`, {
+        achievementId: own.achievementId,
+        recipient: { did: 'did:example:suspendable' },
+      }),
+    );
+    expect(credential.suspendable).toBe(true);
+    const status = document['credentialStatus'] as JsonObject[];
+    expect(status.map((s) => s['statusPurpose'])).toEqual(['revocation', 'suspension']);
+    for (const s of status) {
+      expect(s['statusListCredential']).toMatch(/^https:\/\/skillproof\.test\/status\/[0-9a-f-]{36}$/);
+      expect(s['id']).toBe(`${s['statusListCredential'] as string}#${s['statusListIndex'] as string}`);
+    }
+    expect(new Set(status.map((s) => s['statusListCredential'])).size).toBe(2);
+    // Where the one entry would be: right after the subject, not moved to the end.
+    expect(Object.keys(document).indexOf('credentialStatus')).toBe(
+      Object.keys(document).indexOf('credentialSubject') + 1,
+    );
+
+    const report = await verifyCredential(document, { fetcher: appFetcher(ctx), clock: ctx.deps.clock });
+    expect(checksOf(report)).toMatchObject({ schema: 'passed', proof: 'passed', status: 'passed' });
+    expect(report.verified).toBe(true);
+    expect(report.checks.find((c) => c.id === 'schema')!.detail).toEqual({
+      warnings: [{ path: '$.credentialStatus', code: 'invalid_type', message: expect.any(String) }],
+    });
+    expect(await referenceVerify(ctx, document)).toEqual({ verified: true });
   });
 
   it('writes the credential, its claim mail and its audit entry in one transaction', async () => {

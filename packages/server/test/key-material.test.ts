@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@skillproof/core';
 import { base58btcEncode } from '../../core/src/lib/encoding.js';
 import { routeTable } from '../src/http/route.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { addMember, createUser, sessionFor, tokenFor, type Caller } from './helpers/fixtures.js';
+import { statusEntries } from './issuing-helpers.js';
 import { SCOPES } from '../src/http/access.js';
 
 /**
  * Acceptance 4, second half: no private key material appears in any response or log line. Drives the platform
- * through its API (organisations, key rotation and revocation, achievements, single and bulk issuance, revocation,
- * status lists, DID documents, public pages, downloads, verification, audit log), then calls every route as the
- * organisation's owner; every response (headers and body) and every log line is searched for every organisation's
- * secret key, in every encoding it could leak in, and for the sealed form and the master key.
+ * through its API (organisations, key rotation and revocation, achievements, single and bulk issuance, revocation and
+ * suspension, status lists, DID documents, public pages, downloads, verification, audit log), then calls every route
+ * as the organisation's owner; every response (headers and body) and every log line is searched for every
+ * organisation's secret key, in every encoding it could leak in, and for the sealed form and the master key.
  */
 describe.each(databaseTargets())('no key material leaves the server, on $name', (target) => {
   let ctx: TestContext;
@@ -39,7 +41,12 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
     const admin = await createUser(ctx);
     const owner = await sessionFor(ctx, admin.id);
     const created = await json(
-      owner.request('POST', '/api/v1/orgs', { slug: `keys-${Date.now()}`, name: 'Key Test Org' }),
+      // Suspendable, so that both kinds of status list are made and served.
+      owner.request('POST', '/api/v1/orgs', {
+        slug: `keys-${Date.now()}`,
+        name: 'Key Test Org',
+        suspendableCredentials: true,
+      }),
     );
     const orgId = created.org.id as string;
     const org = `/api/v1/orgs/${orgId}`;
@@ -65,6 +72,8 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
     );
     await json(owner.request('POST', `${org}/batches/${batch.batch.id}/confirm`));
     await json(owner.request('POST', `${org}/credentials/${first.credential.id}/revoke`, { reason: 'test' }));
+    await json(owner.request('POST', `${org}/credentials/${second.credential.id}/suspend`, { reason: 'test' }));
+    await json(owner.request('POST', `${org}/credentials/${second.credential.id}/unsuspend`));
     const keys = await json(owner.request('GET', `${org}/keys`));
     const credentialIds = [first.credential.id, second.credential.id] as string[];
     for (const id of credentialIds) {
@@ -77,9 +86,9 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
     await owner.request('POST', '/api/v1/verify', second.document);
     await owner.request('GET', `/orgs/${created.org.slug}/did.json`);
     await owner.request('GET', `/orgs/${created.org.slug}/profile`);
-    for (const s of first.document.credentialStatus as { statusListCredential: string }[]) {
-      await owner.request('GET', new URL(s.statusListCredential).pathname);
-    }
+    const statusLists = statusEntries(first.document as JsonObject);
+    expect(statusLists.map((s) => s['statusPurpose'])).toEqual(['revocation', 'suspension']);
+    for (const s of statusLists) await owner.request('GET', new URL(s['statusListCredential'] as string).pathname);
     await json(owner.request('POST', `${org}/keys/${keys.keys[0].fragment}/revoke`, { reason: 'compromise drill' }));
 
     // Every route, as the owner (session) and as an all-scopes token, with the real ids where a route takes them.

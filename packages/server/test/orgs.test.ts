@@ -56,6 +56,7 @@ describe.each(databaseTargets())('organisations on $name', (target) => {
       description: 'Teaching and research in physics.',
       image: null,
       parentOrgId: null,
+      suspendableCredentials: false,
       createdAt: '2026-06-01T12:00:00.000Z',
       updatedAt: '2026-06-01T12:00:00.000Z',
     });
@@ -282,6 +283,61 @@ describe.each(databaseTargets())('organisations on $name', (target) => {
     const issuer = await member(ctx, 'issuer', admin.orgId);
     const forbidden = await issuer.caller.request('PATCH', path, { name: 'Mine now' });
     expect([forbidden.status, (await errorOf(forbidden)).code]).toEqual([403, 'ERR_FORBIDDEN']);
+  });
+
+  it('suspendableCredentials: off by default, set at creation or by admins and owners, each change audited', async () => {
+    const created = await create(staff, { slug: freshSlug(), name: 'Suspends', suspendableCredentials: true });
+    const { org } = (await created.json()) as OrgBody;
+    expect(org.suspendableCredentials).toBe(true);
+    const createdAudit = await ctx.db
+      .selectFrom('auditLog')
+      .select('data')
+      .where('orgId', '=', org.id)
+      .where('action', '=', 'org.create')
+      .executeTakeFirstOrThrow();
+    expect(createdAudit.data).toEqual({ slug: org.slug, suspendableCredentials: true });
+
+    const admin = await member(ctx, 'admin');
+    const path = `/api/v1/orgs/${admin.orgId}`;
+    const read = async () => ((await (await admin.caller.request('GET', path)).json()) as OrgBody).org;
+    expect((await read()).suspendableCredentials).toBe(false);
+    for (const role of ['issuer', 'assessor', 'viewer'] as const) {
+      const other = await member(ctx, role, admin.orgId);
+      const res = await other.caller.request('PATCH', path, { suspendableCredentials: true });
+      expect([res.status, (await errorOf(res)).code]).toEqual([403, 'ERR_FORBIDDEN']);
+    }
+    for (const bad of ['yes', 1, null]) {
+      const res = await admin.caller.request('PATCH', path, { suspendableCredentials: bad });
+      const error = await errorOf(res);
+      expect([res.status, error.code]).toEqual([400, 'ERR_VALIDATION']);
+      expect(error.message).toContain('suspendableCredentials');
+    }
+    expect((await read()).suspendableCredentials).toBe(false);
+
+    const on = await admin.caller.request('PATCH', path, { suspendableCredentials: true });
+    expect(((await on.json()) as OrgBody).org.suspendableCredentials).toBe(true);
+    expect((await read()).suspendableCredentials).toBe(true);
+    await admin.caller.request('PATCH', path, { suspendableCredentials: true });
+    const owner = await member(ctx, 'owner', admin.orgId);
+    await owner.caller.request('PATCH', path, { suspendableCredentials: false, name: 'Renamed' });
+    const audit = await ctx.db
+      .selectFrom('auditLog')
+      .select(['action', 'actorUserId', 'data'])
+      .where('orgId', '=', admin.orgId)
+      .orderBy('id')
+      .execute();
+    expect(audit).toEqual([
+      {
+        action: 'org.update',
+        actorUserId: admin.user.id,
+        data: { fields: ['suspendableCredentials'], suspendableCredentials: true },
+      },
+      {
+        action: 'org.update',
+        actorUserId: owner.user.id,
+        data: { fields: ['name', 'suspendableCredentials'], suspendableCredentials: false },
+      },
+    ]);
   });
 
   it('a parent change cannot make a cycle', async () => {

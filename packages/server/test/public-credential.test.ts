@@ -6,7 +6,7 @@ import { createApp } from '../src/app.js';
 import type { CredentialRow } from '../src/db/schema.js';
 import { createRateLimiter } from '../src/http/rate-limit.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createOrg, createSampleAchievement } from './helpers/fixtures.js';
+import { createOrg, createSampleAchievement, setSuspendableCredentials } from './helpers/fixtures.js';
 import { issueTestCredential, setTestCredentialState } from './helpers/public-fixtures.js';
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
@@ -214,6 +214,7 @@ describe.each(databaseTargets())('public credential page on $name', (target) => 
 
     it('a suspended credential says so', async () => {
       const org = await createOrg(ctx);
+      await setSuspendableCredentials(ctx, org.id);
       const achievement = await createSampleAchievement(ctx, org.id);
       const row = await issueTestCredential(ctx, { orgId: org.id, achievementId: achievement.achievementId });
       await setTestCredentialState(ctx, row, 'suspended', 'Under review');

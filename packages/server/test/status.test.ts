@@ -5,8 +5,15 @@ import { verifyCredential, type JsonObject } from '@skillproof/core';
 import { addOrgKey } from '../src/domains/orgs/service.js';
 import { allocateStatusIndexes, STATUS_LIST_CAPACITY, STATUS_LIST_SIZE } from '../src/domains/issuing/status-lists.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { anonymous, createOrg, createSampleAchievement, member, type Caller } from './helpers/fixtures.js';
-import { appFetcher, referenceVerify } from './issuing-helpers.js';
+import {
+  anonymous,
+  createOrg,
+  createSampleAchievement,
+  member,
+  setSuspendableCredentials,
+  type Caller,
+} from './helpers/fixtures.js';
+import { appFetcher, referenceVerify, statusEntries } from './issuing-helpers.js';
 
 const ROLLBACK = new Error('rollback');
 
@@ -52,6 +59,8 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
   beforeAll(async () => {
     ctx = await createTestContext(target);
     ({ caller: issuer, orgId } = await member(ctx, 'issuer'));
+    // Suspension needs credentials issued with a suspension entry; the default (off) is tested on its own below.
+    await setSuspendableCredentials(ctx, orgId);
     achievementId = (await createSampleAchievement(ctx, orgId)).achievementId;
   });
   afterAll(() => ctx?.close());
@@ -176,10 +185,99 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
     expect(row.state).toBe('active');
   });
 
+  describe('credentials issued without a suspension entry (suspendableCredentials off, the default)', () => {
+    it('suspend and unsuspend are 409 ERR_STATE and change nothing; revocation works', async () => {
+      const admin = await member(ctx, 'admin');
+      const own = await createSampleAchievement(ctx, admin.orgId);
+      const path = (id: string, action: string) => `/api/v1/orgs/${admin.orgId}/credentials/${id}/${action}`;
+      const res = await admin.caller.request('POST', `/api/v1/orgs/${admin.orgId}/credentials`, {
+        achievementId: own.achievementId,
+        recipient: { email: 'plain@example.org' },
+      });
+      const { credential, document } = (await res.json()) as {
+        credential: { id: string; suspendable: boolean };
+        document: JsonObject;
+      };
+      expect(credential.suspendable).toBe(false);
+      const listsBefore = await ctx.db
+        .selectFrom('statusLists')
+        .select(['id', 'purpose', 'version'])
+        .where('orgId', '=', admin.orgId)
+        .execute();
+      expect(listsBefore.map((l) => l.purpose)).toEqual(['revocation']);
+
+      for (const [action, body] of [
+        ['suspend', { reason: 'Under review' }],
+        ['unsuspend', undefined],
+      ] as const) {
+        const refused = await admin.caller.request('POST', path(credential.id, action), body);
+        const error = ((await refused.json()) as { error: { code: string; message: string } }).error;
+        expect([refused.status, error.code]).toEqual([409, 'ERR_STATE']);
+        expect(error.message).toMatch(/issued without a suspension entry.*can only be revoked/);
+      }
+      const row = await ctx.db
+        .selectFrom('credentials')
+        .select(['state', 'stateChangedAt'])
+        .where('id', '=', credential.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'active', stateChangedAt: null });
+      const audit = await ctx.db
+        .selectFrom('auditLog')
+        .select('action')
+        .where('targetId', '=', credential.id)
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual(['credential.issue']);
+      expect(
+        await ctx.db
+          .selectFrom('statusLists')
+          .select(['id', 'purpose', 'version'])
+          .where('orgId', '=', admin.orgId)
+          .execute(),
+      ).toEqual(listsBefore);
+
+      expect(
+        (await admin.caller.request('POST', path(credential.id, 'revoke'), { reason: 'Wrong person' })).status,
+      ).toBe(200);
+      expect(await statusCheck(document)).toEqual({ verified: false, status: 'failed ERR_STATUS_REVOKED' });
+      expect(await referenceVerify(ctx, document)).toEqual({ verified: false });
+    });
+
+    it('a credential keeps what it was issued with when the setting changes', async () => {
+      const admin = await member(ctx, 'admin');
+      const own = await createSampleAchievement(ctx, admin.orgId);
+      const orgPath = `/api/v1/orgs/${admin.orgId}`;
+      const issue = async () => {
+        const res = await admin.caller.request('POST', `${orgPath}/credentials`, {
+          achievementId: own.achievementId,
+          recipient: { did: 'did:example:keeps' },
+        });
+        return (await res.json()) as { credential: { id: string }; document: JsonObject };
+      };
+      const before = await issue();
+      expect((await admin.caller.request('PATCH', orgPath, { suspendableCredentials: true })).status).toBe(200);
+      const during = await issue();
+      expect((await admin.caller.request('PATCH', orgPath, { suspendableCredentials: false })).status).toBe(200);
+      const after = await issue();
+      expect([before, during, after].map((c) => statusEntries(c.document).length)).toEqual([1, 2, 1]);
+
+      const suspend = (id: string) =>
+        admin.caller.request('POST', `${orgPath}/credentials/${id}/suspend`, { reason: 'Check' });
+      expect((await suspend(before.credential.id)).status).toBe(409);
+      expect((await suspend(after.credential.id)).status).toBe(409);
+      // Issued with a suspension entry: still suspendable though the organisation has turned the setting off.
+      expect((await suspend(during.credential.id)).status).toBe(200);
+      expect(await statusCheck(during.document)).toEqual({ verified: false, status: 'failed ERR_STATUS_SUSPENDED' });
+      expect(
+        (await admin.caller.request('POST', `${orgPath}/credentials/${during.credential.id}/unsuspend`)).status,
+      ).toBe(200);
+      expect(await statusCheck(during.document)).toEqual({ verified: true, status: 'passed' });
+    });
+  });
+
   describe('GET /status/{listId}', () => {
     it('serves the signed list with cache headers; If-None-Match → 304 until a change', async () => {
       const { id, document } = await issueOne();
-      const url = new URL((document['credentialStatus'] as JsonObject[])[0]!['statusListCredential'] as string);
+      const url = new URL(statusEntries(document)[0]!['statusListCredential'] as string);
       const first = await anonymous(ctx).request('GET', url.pathname);
       expect(first.status).toBe(200);
       expect(first.headers.get('content-type')).toBe('application/vc+ld+json');
@@ -230,8 +328,7 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
         recipient: { did: 'did:example:rotation' },
       });
       const { document } = (await res.json()) as { document: JsonObject };
-      const path = new URL((document['credentialStatus'] as JsonObject[])[0]!['statusListCredential'] as string)
-        .pathname;
+      const path = new URL(statusEntries(document)[0]!['statusListCredential'] as string).pathname;
       const before = (await (await anonymous(ctx).request('GET', path)).json()) as {
         proof: JsonObject;
         validFrom: string;

@@ -37,6 +37,8 @@ export interface OrganizationsTable {
   description: string | null;
   image: string | null;
   parentOrgId: string | null;
+  /** Credentials get a suspension entry too (`credentialStatus` an array of two); off: one revocation entry. */
+  suspendableCredentials: ColumnType<boolean, boolean | undefined, boolean>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
 }
@@ -163,8 +165,9 @@ export interface CredentialsTable {
   stateChangedAt: Timestamp | null;
   revocationListId: string;
   revocationIndex: number;
-  suspensionListId: string;
-  suspensionIndex: number;
+  /** Both null when the credential was issued without a suspension entry. */
+  suspensionListId: string | null;
+  suspensionIndex: number | null;
   /** The Data Integrity–signed credential. */
   document: Json<Record<string, unknown>>;
   /** The same credential as a VC-JWT. */

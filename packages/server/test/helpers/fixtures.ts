@@ -94,6 +94,11 @@ export async function createOrg(ctx: TestContext, ownerUserId: string | null = n
     .execute((tx) => createOrganization(tx, ctx.deps, { slug, name: `Org ${slug}` }, ownerUserId));
 }
 
+/** Turns an organisation's `suspendableCredentials` on or off: credentials issued from then on follow it. */
+export async function setSuspendableCredentials(ctx: TestContext, orgId: string, on = true) {
+  await ctx.db.updateTable('organizations').set({ suspendableCredentials: on }).where('id', '=', orgId).execute();
+}
+
 export async function addMember(ctx: TestContext, orgId: string, userId: string, role: Role) {
   await ctx.db.insertInto('memberships').values({ orgId, userId, role }).execute();
 }

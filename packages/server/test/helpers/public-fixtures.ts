@@ -37,7 +37,10 @@ export async function issueTestCredential(
   return row!;
 }
 
-/** Revokes or suspends a credential through the issuing service (status bit and state together). */
+/**
+ * Revokes or suspends a credential through the issuing service (status bit and state together). Suspending needs a
+ * credential issued with a suspension entry (see `setSuspendableCredentials`).
+ */
 export async function setTestCredentialState(
   ctx: TestContext,
   row: CredentialRow,

@@ -15,6 +15,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       description text,
       image text,
       parent_org_id uuid REFERENCES organizations(id),
+      -- Credentials carry a suspension entry beside the revocation one (an array of two: VC 2.0 allows it, OB 3.0's
+      -- credentialStatus is 0..1). Off: one entry, as OB 3.0 requires.
+      suspendable_credentials boolean NOT NULL DEFAULT false,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
     );
@@ -157,8 +160,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       state_changed_at timestamptz,
       revocation_list_id uuid NOT NULL REFERENCES status_lists(id),
       revocation_index integer NOT NULL,
-      suspension_list_id uuid NOT NULL REFERENCES status_lists(id),
-      suspension_index integer NOT NULL,
+      -- Null: issued without a suspension entry (the organisation's suspendable_credentials was off then).
+      suspension_list_id uuid REFERENCES status_lists(id),
+      suspension_index integer,
       -- json, not jsonb: the signed document is kept (and served) exactly as it was signed, keys in their order.
       document json NOT NULL,
       jwt text NOT NULL,
@@ -176,7 +180,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       UNIQUE (batch_id, batch_row),
       UNIQUE (org_id, idempotency_key),
       UNIQUE (revocation_list_id, revocation_index),
-      UNIQUE (suspension_list_id, suspension_index)
+      -- NULLs are distinct in a UNIQUE constraint: any number of credentials may have no suspension entry.
+      UNIQUE (suspension_list_id, suspension_index),
+      CHECK ((suspension_list_id IS NULL) = (suspension_index IS NULL))
     );
     CREATE INDEX credentials_org ON credentials (org_id, issued_at);
     CREATE INDEX credentials_holder ON credentials (holder_user_id) WHERE holder_user_id IS NOT NULL;

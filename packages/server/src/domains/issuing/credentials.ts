@@ -23,6 +23,7 @@ export interface CredentialView {
   validUntil: string | null;
   claimed: boolean;
   batchId: string | null;
+  suspendable: boolean;
 }
 
 export function credentialView(publicUrl: string, row: CredentialRow): CredentialView {
@@ -42,6 +43,7 @@ export function credentialView(publicUrl: string, row: CredentialRow): Credentia
     validUntil: row.validUntil?.toISOString() ?? null,
     claimed: row.claimedAt !== null,
     batchId: row.batchId,
+    suspendable: row.suspensionListId !== null,
   };
 }
 
@@ -115,7 +117,8 @@ export type StateChange = 'revoke' | 'suspend' | 'unsuspend';
 /**
  * Revokes, suspends or reinstates a credential: its status bit, its state and the audit entry change in one
  * transaction, and the status list's version moves, so the list verifiers fetch next says so. Revocation is final.
- * A change that does not apply to the current state is `ERR_STATE`.
+ * A change that does not apply to the current state, or a suspension of a credential issued without a suspension
+ * entry, is `ERR_STATE`.
  *
  * @example
  * ```ts
@@ -144,6 +147,13 @@ export async function changeCredentialState(
     if (row.state === 'revoked') {
       throw new AppError('ERR_STATE', 'The credential is revoked; revocation is final.');
     }
+    if (change !== 'revoke' && row.suspensionListId === null) {
+      throw new AppError(
+        'ERR_STATE',
+        'The credential was issued without a suspension entry (its organisation’s suspendableCredentials was off), ' +
+          'so it cannot be suspended or reinstated; it can only be revoked.',
+      );
+    }
     if (change === 'suspend' && row.state === 'suspended') {
       throw new AppError('ERR_STATE', 'The credential is already suspended.');
     }
@@ -152,7 +162,7 @@ export async function changeCredentialState(
     }
     const next: CredentialState = change === 'revoke' ? 'revoked' : change === 'suspend' ? 'suspended' : 'active';
     if (change === 'revoke') await setStatusBit(tx, row.revocationListId, row.revocationIndex, 1, now);
-    else await setStatusBit(tx, row.suspensionListId, row.suspensionIndex, change === 'suspend' ? 1 : 0, now);
+    else await setStatusBit(tx, row.suspensionListId!, row.suspensionIndex!, change === 'suspend' ? 1 : 0, now);
     const updated = await tx
       .updateTable('credentials')
       .set({ state: next, stateReason: reason, stateChangedAt: now })

@@ -7,6 +7,7 @@ import {
   normalizeEmail,
   signCredential,
   signCredentialJwt,
+  type CredentialStatus,
   type Ed25519Key,
   type IdentityObject,
   type JsonObject,
@@ -86,9 +87,10 @@ export const credentialUrl = (publicUrl: string, credentialId: string): string =
 const INSERT_CHUNK = 500;
 
 /**
- * Issues credentials of one achievement: allocates their status entries, builds and signs each (Data Integrity and
- * VC-JWT), stores them, queues a claim mail for each notified email recipient (in the `outbox`, in this transaction)
- * and audits each. Call inside a transaction: everything commits or nothing does. Refuses an archived achievement
+ * Issues credentials of one achievement: allocates their status entries (revocation; suspension too when the
+ * organisation's `suspendableCredentials` is on at this moment), builds and signs each (Data Integrity and VC-JWT),
+ * stores them, queues a claim mail for each notified email recipient (in the `outbox`, in this transaction) and audits
+ * each. Call inside a transaction: everything commits or nothing does. Refuses an archived achievement
  * (`ERR_STATE`); a second credential for the same batch row or Idempotency-Key fails on a unique constraint (23505).
  *
  * @example
@@ -120,7 +122,10 @@ export async function issueCredentials(
   const recipients = items.map((item) => checkItem(item, now, achievement.definition.validityDays));
   const { org, key } = await signingKeyFor(tx, deps, orgId);
   const revocation = await allocateStatusIndexes(tx, orgId, 'revocation', items.length, now);
-  const suspension = await allocateStatusIndexes(tx, orgId, 'suspension', items.length, now);
+  // Read with the signing key, in this transaction: what the organisation asks for at the moment of issue.
+  const suspension = org.suspendableCredentials
+    ? await allocateStatusIndexes(tx, orgId, 'suspension', items.length, now)
+    : undefined;
   const achievementJson = achievementInput(
     deps.publicUrl,
     achievement.achievementId,
@@ -129,24 +134,22 @@ export async function issueCredentials(
   );
 
   const ids = items.map(() => randomUUID());
-  const unsigned = items.map((item, i) =>
-    withStatus(
-      buildAchievementCredential({
-        id: credentialUrl(deps.publicUrl, ids[i]!),
-        issuer: issuerProfile(deps.publicUrl, org),
-        name: achievement.definition.name,
-        validFrom: recipients[i]!.validFrom,
-        ...(recipients[i]!.validUntil && { validUntil: recipients[i]!.validUntil }),
-        awardedDate: now,
-        subject: subjectOf(item, recipients[i]!.email),
-        achievement: achievementJson,
-      }) as unknown as JsonObject,
-      [
-        statusEntry(deps.publicUrl, 'revocation', revocation[i]!),
-        statusEntry(deps.publicUrl, 'suspension', suspension[i]!),
-      ],
-    ),
-  );
+  const unsigned = items.map((item, i) => {
+    const credential = buildAchievementCredential({
+      id: credentialUrl(deps.publicUrl, ids[i]!),
+      issuer: issuerProfile(deps.publicUrl, org),
+      name: achievement.definition.name,
+      validFrom: recipients[i]!.validFrom,
+      ...(recipients[i]!.validUntil && { validUntil: recipients[i]!.validUntil }),
+      awardedDate: now,
+      subject: subjectOf(item, recipients[i]!.email),
+      achievement: achievementJson,
+      credentialStatus: statusEntry(deps.publicUrl, 'revocation', revocation[i]!),
+    }) as unknown as JsonObject;
+    return suspension
+      ? withSuspension(credential, statusEntry(deps.publicUrl, 'suspension', suspension[i]!))
+      : credential;
+  });
   const signed = await (input.signer ?? inThreadSigner).sign(unsigned, key, { created: now });
   if (signed.length !== items.length) throw new Error('The signer returned a different number of credentials.');
 
@@ -172,8 +175,8 @@ export async function issueCredentials(
         state: 'active' as const,
         revocationListId: revocation[i]!.listId,
         revocationIndex: revocation[i]!.index,
-        suspensionListId: suspension[i]!.listId,
-        suspensionIndex: suspension[i]!.index,
+        suspensionListId: suspension?.[i]!.listId ?? null,
+        suspensionIndex: suspension?.[i]!.index ?? null,
         document: JSON.stringify(signed[i]!.document),
         jwt: signed[i]!.jwt,
         claimTokenHash: token ? secretHash(token) : null,
@@ -263,22 +266,23 @@ function subjectOf(item: IssueItem, email: string | undefined) {
     : { identifier: identifier as [IdentityObject, ...IdentityObject[]] };
 }
 
-function statusEntry(publicUrl: string, statusPurpose: 'revocation' | 'suspension', at: StatusIndex): JsonObject {
-  return createStatusListEntry({
+function statusEntry(publicUrl: string, statusPurpose: 'revocation' | 'suspension', at: StatusIndex): CredentialStatus {
+  const entry = createStatusListEntry({
     statusListCredential: statusListUrl(publicUrl, at.listId),
     statusListIndex: at.index,
     statusPurpose,
-  }) as unknown as JsonObject;
+  });
+  return { ...entry }; // A plain object: the builder's CredentialStatus type is open (an index signature).
 }
 
 /**
- * Adds both status entries. VC 2.0 §4.10 lets `credentialStatus` be a set, and revocation and suspension need one
- * entry each (Bitstring Status List §2.1: one purpose per entry); OB 3.0 still lists it as 0..1 (1EdTech
- * openbadges-specification#623 opens it for 3.1), so the builder, which holds to OB 3.0, gets none and they are added
- * here.
+ * Adds the suspension entry beside the revocation one, for organisations that ask for it. VC 2.0 §4.10 lets
+ * `credentialStatus` be a set, and revocation and suspension need one entry each (Bitstring Status List §2.1: one
+ * purpose per entry); OB 3.0 lists it as 0..1 (1EdTech openbadges-specification#623 opens it for 3.1), so the builder,
+ * which holds to OB 3.0, takes one entry and the second is added here, in the first one's place in the document.
  */
-function withStatus(credential: JsonObject, entries: JsonObject[]): JsonObject {
-  return { ...credential, credentialStatus: entries };
+function withSuspension(credential: JsonObject, suspension: CredentialStatus): JsonObject {
+  return { ...credential, credentialStatus: [credential['credentialStatus']!, suspension as unknown as JsonObject] };
 }
 
 async function auditIssues(

@@ -43,6 +43,11 @@ const CredentialSchema = z
     validUntil: z.iso.datetime().nullable(),
     claimed: z.boolean(),
     batchId: z.uuid().nullable(),
+    suspendable: z.boolean().openapi({
+      description:
+        'The credential carries a suspension entry (its organisation’s `suspendableCredentials` was on when it was ' +
+        'issued), so it can be suspended; otherwise it can only be revoked.',
+    }),
   })
   .openapi('Credential');
 
@@ -94,8 +99,9 @@ const issueRoute = route({
   access: access.org('issuer', 'credentials:issue'),
   summary: 'Issue a credential',
   description:
-    'Signs an Open Badges 3.0 credential for one recipient, in Data Integrity and VC-JWT form, with revocation and ' +
-    'suspension entries, and (for an email recipient, unless `notify` is false) mails a claim link.',
+    'Signs an Open Badges 3.0 credential for one recipient, in Data Integrity and VC-JWT form, with a revocation ' +
+    'entry (and a suspension entry when the organisation’s `suspendableCredentials` is on), and (for an email ' +
+    'recipient, unless `notify` is false) mails a claim link.',
   tags: TAGS,
   request: {
     params: OrgParams,
@@ -159,7 +165,7 @@ function stateRoute(change: StateChange, summary: string, reason: 'required' | '
     summary,
     description:
       'Changes the credential’s bit in its status list; verifiers see the change on their next fetch of the list. ' +
-      'Revocation is final.',
+      'Revocation is final. Only a credential issued with a suspension entry (`suspendable`) can be suspended.',
     tags: TAGS,
     request: {
       params: CredentialParams,
@@ -175,7 +181,9 @@ function stateRoute(change: StateChange, summary: string, reason: 'required' | '
       200: jsonResponse('Changed.', z.object({ credential: CredentialSchema })),
       400: errorResponse('The input is invalid (`ERR_VALIDATION`).'),
       404: errorResponse('No such credential in this organisation (`ERR_NOT_FOUND`).'),
-      409: errorResponse('The change does not apply to the credential’s state (`ERR_STATE`).'),
+      409: errorResponse(
+        'The change does not apply to the credential’s state, or the credential has no suspension entry (`ERR_STATE`).',
+      ),
     },
   });
 }

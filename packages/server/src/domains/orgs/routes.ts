@@ -75,7 +75,9 @@ const patchOrg = route({
   path: '/api/v1/orgs/{orgId}',
   access: access.org('admin', 'orgs:write'),
   summary: 'Change an organisation',
-  description: 'Changes the profile credentials show for the issuer. The slug cannot change: the DID is made from it.',
+  description:
+    'Changes the profile credentials show for the issuer, or whether credentials issued from now on carry a ' +
+    'suspension entry (`suspendableCredentials`). The slug cannot change: the DID is made from it.',
   tags: TAGS,
   request: { params: OrgIdParam, body: { required: true, content: { 'application/json': { schema: OrgPatch } } } },
   responses: { 200: json(z.object({ org: OrgJson }), 'The organisation after the change') },
@@ -227,7 +229,11 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
         action: 'org.create',
         targetType: 'organization',
         targetId: created.id,
-        data: { slug: created.slug, ...(created.parentOrgId && { parentOrgId: created.parentOrgId }) },
+        data: {
+          slug: created.slug,
+          ...(created.parentOrgId && { parentOrgId: created.parentOrgId }),
+          ...(created.suspendableCredentials && { suspendableCredentials: true }),
+        },
       });
       return created;
     });
@@ -268,7 +274,13 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
           action: 'org.update',
           targetType: 'organization',
           targetId: orgId,
-          data: { fields: changed },
+          data: {
+            fields: changed,
+            // What credentials carry from now on: the value is recorded, not only that it changed.
+            ...(changed.includes('suspendableCredentials') && {
+              suspendableCredentials: updated.suspendableCredentials,
+            }),
+          },
         });
       }
       return updated;

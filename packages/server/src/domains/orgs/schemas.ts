@@ -8,6 +8,14 @@ import type { OrgKeyInfo } from './signing-keys.js';
 const text = (max: number) => z.string().trim().min(1).max(max);
 const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
+const SuspendableCredentials = z.boolean().openapi({
+  description:
+    'Off (the default): each credential carries exactly one BitstringStatusListEntry (statusPurpose `revocation`), ' +
+    'as Open Badges 3.0 requires. On: also a `suspension` entry, so `credentialStatus` is an array of two (allowed ' +
+    "by VC 2.0, a departure from OB 3.0's 0..1 that strict OB validators reject). Applies to credentials issued " +
+    'from then on; each credential keeps what it was issued with.',
+});
+
 export const OrgCreate = z
   .object({
     slug: z
@@ -20,6 +28,7 @@ export const OrgCreate = z
     description: text(5_000).optional(),
     image: ImageReference.optional(),
     parentOrgId: z.uuid().optional(),
+    suspendableCredentials: SuspendableCredentials.optional(),
   })
   .strict()
   .openapi('OrganizationCreate');
@@ -33,6 +42,7 @@ export const OrgPatch = z
     description: text(5_000).nullable().optional(),
     image: ImageReference.nullable().optional(),
     parentOrgId: z.uuid().nullable().optional(),
+    suspendableCredentials: SuspendableCredentials.optional(),
   })
   .strict()
   .openapi('OrganizationPatch');
@@ -48,6 +58,7 @@ export const OrgJson = z
     description: z.string().nullable(),
     image: z.string().nullable(),
     parentOrgId: z.uuid().nullable(),
+    suspendableCredentials: SuspendableCredentials,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -64,6 +75,7 @@ export function orgJson(publicUrl: string, org: Organization): z.infer<typeof Or
     description: org.description,
     image: org.image,
     parentOrgId: org.parentOrgId,
+    suspendableCredentials: org.suspendableCredentials,
     createdAt: org.createdAt.toISOString(),
     updatedAt: org.updatedAt.toISOString(),
   };

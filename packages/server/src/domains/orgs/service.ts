@@ -21,6 +21,8 @@ export interface NewOrganizationInput {
   description?: string | null;
   image?: string | null;
   parentOrgId?: string | null;
+  /** Credentials get a suspension entry beside the revocation one (default false: one entry, as OB 3.0 requires). */
+  suspendableCredentials?: boolean;
 }
 
 export type OrganizationChanges = Partial<Omit<NewOrganizationInput, 'slug'>>;
@@ -64,6 +66,7 @@ export async function createOrganization(
       description: input.description ?? null,
       image: input.image ?? null,
       parentOrgId: input.parentOrgId ?? null,
+      suspendableCredentials: input.suspendableCredentials ?? false,
       createdAt: now,
       updatedAt: now,
     })
