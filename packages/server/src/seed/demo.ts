@@ -6,6 +6,7 @@ import { createOrganization } from '../domains/orgs/service.js';
 import { createAchievement } from '../domains/achievements/service.js';
 import { AchievementDefinition } from '../domains/achievements/definition.js';
 import { audit } from '../audit.js';
+import { issueCredentials } from '../domains/issuing/issue.js';
 
 export interface DemoAccount {
   kind: AccountKind;
@@ -76,7 +77,8 @@ const ACHIEVEMENTS = [
 ];
 
 /**
- * Seeds the demo organisation (with achievements) and the demo accounts — admin, learner, employer — into an empty
+ * Seeds the demo organisation (with achievements) and the demo accounts — admin, learner, employer, the learner holding
+ * two credentials — into an empty
  * database. Returns the accounts with their generated passwords (to print once), or `undefined` when the database
  * already holds an organisation. Passwords come from `password` when given (tests, scripted demos).
  */
@@ -87,6 +89,7 @@ export async function seedDemo(deps: AppDeps, options: { password?: string } = {
     const now = deps.clock();
     const accounts: DemoAccount[] = [];
     let adminId = '';
+    let learnerId = '';
     for (const a of ACCOUNTS) {
       const password = options.password ?? randomBytes(12).toString('base64url');
       const id = randomUUID();
@@ -101,6 +104,7 @@ export async function seedDemo(deps: AppDeps, options: { password?: string } = {
         })
         .execute();
       if (a.kind === 'staff') adminId = id;
+      if (a.kind === 'learner') learnerId = id;
       accounts.push({ kind: a.kind, email: a.email, password });
     }
     const org = await createOrganization(
@@ -116,8 +120,24 @@ export async function seedDemo(deps: AppDeps, options: { password?: string } = {
       },
       adminId,
     );
+    const achievements = [];
     for (const a of ACHIEVEMENTS) {
-      await createAchievement(tx, org.id, AchievementDefinition.parse(a), now, adminId);
+      achievements.push(await createAchievement(tx, org.id, AchievementDefinition.parse(a), now, adminId));
+    }
+    // The learner already holds two of them, so their side of the demo is not empty.
+    const learner = accounts.find((a) => a.kind === 'learner')!;
+    for (const a of [achievements[0]!, achievements[2]!]) {
+      const [credential] = await issueCredentials(tx, deps, {
+        orgId: org.id,
+        achievementId: a.achievementId,
+        items: [{ recipient: { email: learner.email }, name: 'Lee Learner', notify: false }],
+        actor: null,
+      });
+      await tx
+        .updateTable('credentials')
+        .set({ holderUserId: learnerId, claimedAt: now, namePublic: true })
+        .where('id', '=', credential!.id)
+        .execute();
     }
     await audit(tx, null, now, { orgId: org.id, action: 'demo.seed', targetType: 'organization', targetId: org.id });
     return accounts;
