@@ -1,6 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RowError } from '../src/domains/batches/csv.js';
 import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
+import type { BatchView, ReportRow } from '../src/domains/batches/schemas.js';
 import { startBackgroundJobs } from '../src/jobs/background-jobs.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { createSampleAchievement, member, setSuspendableCredentials, type Caller } from './helpers/fixtures.js';
@@ -8,26 +10,7 @@ import { createSampleAchievement, member, setSuspendableCredentials, type Caller
 interface RowView {
   row: number;
   data: Record<string, string>;
-  errors: { code: string; message: string; column?: string }[];
-}
-interface BatchView {
-  id: string;
-  status: string;
-  totalRows: number;
-  validRows: number;
-  invalidRows: number;
-  issued: number;
-  failed: number;
-  pending: number;
-}
-interface ReportRow {
-  row: number;
-  email: string | null;
-  did: string | null;
-  name: string | null;
-  state: string;
-  credentialId: string | null;
-  errors: { code: string; message: string; column?: string }[];
+  errors: RowError[];
 }
 
 const latin1 = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BatchView } from '../src/domains/batches/schemas.js';
 import { openDatabase, type Database } from '../src/index.js';
 import { databaseTargets } from './helpers/context.js';
 
@@ -71,17 +72,6 @@ async function call<T>(
   const text = await res.text();
   if (res.status !== (options.status ?? 200)) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return { body: (text ? JSON.parse(text) : null) as T, res };
-}
-
-interface BatchView {
-  id: string;
-  status: string;
-  totalRows: number;
-  validRows: number;
-  invalidRows: number;
-  issued: number;
-  failed: number;
-  pending: number;
 }
 
 /** The CSV: 5,000 rows, every 250th of them bad (a malformed address, or a recipient already named), with its truth. */

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import type { RateLimitBucket } from './rate-limit.js';
 import { clientAddress } from './client-address.js';
+import { isUuid } from './schemas.js';
 import { isSelfFetch } from './self-fetcher.js';
 
 /** What an API token may be allowed to do. A route names the one scope a token needs to call it. */
@@ -50,7 +51,6 @@ export const access = {
 export const ORG_NOT_FOUND = 'No organisation with this id that you belong to.';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function authorize(rule: Access): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -76,7 +76,7 @@ export function authorize(rule: Access): MiddlewareHandler<AppEnv> {
     }
     const orgId = c.req.param('orgId') ?? '';
     const notFound = new AppError('ERR_NOT_FOUND', ORG_NOT_FOUND);
-    if (!UUID.test(orgId)) throw notFound;
+    if (!isUuid(orgId)) throw notFound;
     if (principal.via === 'token' && principal.tokenOrgId && principal.tokenOrgId !== orgId) throw notFound;
     const membership = await deps.db
       .selectFrom('memberships')

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { unbakePng, unbakeSvg, isSkillproofError } from '@skillproof/core';
 import { AppError } from '../../errors.js';
 
@@ -25,6 +26,15 @@ export const IMAGE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Access-Control-Allow-Origin': '*',
 };
+
+/** The documented answer of a route that serves a stored image (with {@link IMAGE_HEADERS}). */
+export const imageResponse = (description: string) => ({
+  description,
+  content: {
+    'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+    'image/svg+xml': { schema: z.string() },
+  },
+});
 
 /**
  * Whether an image reference is an inline `data:` URI (which the server stores and serves) rather than a URL.

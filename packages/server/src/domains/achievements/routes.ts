@@ -5,8 +5,9 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { jsonBody, jsonResponse } from '../../http/schemas.js';
 import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
-import { IMAGE_HEADERS, isDataUri, storedImage } from './image.js';
+import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
 import {
   archiveAchievement,
   createAchievement,
@@ -19,10 +20,6 @@ import {
 } from './service.js';
 
 const TAGS = ['Achievements'];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const AchievementJson = z
   .object({
@@ -79,9 +76,9 @@ const createRoute = route({
   tags: TAGS,
   request: {
     params: z.object(orgParam),
-    body: { required: true, content: { 'application/json': { schema: AchievementDefinition } } },
+    body: jsonBody(AchievementDefinition),
   },
-  responses: { 201: json(z.object({ achievement: AchievementJson }), 'Created') },
+  responses: { 201: jsonResponse('Created', z.object({ achievement: AchievementJson })) },
 });
 
 const listRoute = route({
@@ -100,7 +97,10 @@ const listRoute = route({
     }),
   },
   responses: {
-    200: json(z.object({ achievements: z.array(AchievementJson), nextCursor: z.string().nullable() }), 'A page'),
+    200: jsonResponse(
+      'A page',
+      z.object({ achievements: z.array(AchievementJson), nextCursor: z.string().nullable() }),
+    ),
   },
 });
 
@@ -111,7 +111,9 @@ const getRoute = route({
   summary: 'Get an achievement',
   tags: TAGS,
   request: { params: OneParams },
-  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The achievement, at its current version') },
+  responses: {
+    200: jsonResponse('The achievement, at its current version', z.object({ achievement: AchievementJson })),
+  },
 });
 
 const patchRoute = route({
@@ -125,9 +127,9 @@ const patchRoute = route({
   tags: TAGS,
   request: {
     params: OneParams,
-    body: { required: true, content: { 'application/json': { schema: AchievementPatch } } },
+    body: jsonBody(AchievementPatch),
   },
-  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The achievement, at its new version') },
+  responses: { 200: jsonResponse('The achievement, at its new version', z.object({ achievement: AchievementJson })) },
 });
 
 const archiveRoute = route({
@@ -138,7 +140,7 @@ const archiveRoute = route({
   description: 'No more credentials can be issued for it, and it cannot change; issued ones stay valid. Idempotent.',
   tags: TAGS,
   request: { params: OneParams },
-  responses: { 200: json(z.object({ achievement: AchievementJson }), 'The archived achievement') },
+  responses: { 200: jsonResponse('The archived achievement', z.object({ achievement: AchievementJson })) },
 });
 
 const versionsRoute = route({
@@ -148,7 +150,7 @@ const versionsRoute = route({
   summary: "List an achievement's versions",
   tags: TAGS,
   request: { params: OneParams },
-  responses: { 200: json(z.object({ versions: z.array(VersionJson) }), 'Every version, oldest first') },
+  responses: { 200: jsonResponse('Every version, oldest first', z.object({ versions: z.array(VersionJson) })) },
 });
 
 const publicRoute = route({
@@ -175,15 +177,7 @@ const publicImageRoute = route({
   summary: "An achievement version's uploaded image",
   tags: TAGS,
   request: { params: PublicParams },
-  responses: {
-    200: {
-      description: 'The PNG or SVG image',
-      content: {
-        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
-        'image/svg+xml': { schema: z.string() },
-      },
-    },
-  },
+  responses: { 200: imageResponse('The PNG or SVG image') },
 });
 
 /** A version never changes: caches may keep it for a day (not forever, so that a takedown can take effect). */

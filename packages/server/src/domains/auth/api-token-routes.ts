@@ -2,6 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
 import {
   TOKEN_DEFAULT_DAYS,
   TOKEN_MAX_DAYS,
@@ -10,7 +11,7 @@ import {
   revokeApiToken,
   type ApiTokenRow,
 } from './api-tokens.js';
-import { ApiTokenSchema, ScopeSchema, errorResponse, iso, isoOrNull, jsonBody, jsonResponse } from './schemas.js';
+import { ApiTokenSchema, ScopeSchema, iso, isoOrNull } from './schemas.js';
 
 const TAGS = ['API tokens'];
 

@@ -2,18 +2,10 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, listAuditEntries } from './audit-log.js';
 import { addMember, changeMemberRole, listMembers, removeMember, type Member } from './members.js';
-import {
-  AuditEntrySchema,
-  EmailInput,
-  MemberSchema,
-  RoleSchema,
-  errorResponse,
-  iso,
-  jsonBody,
-  jsonResponse,
-} from './schemas.js';
+import { AuditEntrySchema, EmailInput, MemberSchema, RoleSchema, iso } from './schemas.js';
 
 const TAGS = ['Members'];
 

@@ -5,6 +5,7 @@ import { access } from '../../http/access.js';
 import { clientAddress } from '../../http/client-address.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
 import { hashPassword, verifyPassword } from '../../security/passwords.js';
 import {
   accountView,
@@ -18,17 +19,7 @@ import {
 } from './accounts.js';
 import { registerApiTokenRoutes } from './api-token-routes.js';
 import { registerMemberRoutes } from './member-routes.js';
-import {
-  AccountKindSchema,
-  EmailInput,
-  GivenPassword,
-  MembershipSchema,
-  NewPassword,
-  UserSchema,
-  errorResponse,
-  jsonBody,
-  jsonResponse,
-} from './schemas.js';
+import { AccountKindSchema, EmailInput, GivenPassword, MembershipSchema, NewPassword, UserSchema } from './schemas.js';
 import { clearSessionCookie, endSession, sessionCookieHash, setSessionCookie, startSession } from './sessions.js';
 
 const TAGS = ['People'];

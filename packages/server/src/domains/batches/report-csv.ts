@@ -1,4 +1,4 @@
-import type { ReportRow } from './service.js';
+import type { ReportRow } from './schemas.js';
 
 const HEADER = ['row', 'email', 'did', 'name', 'state', 'credential_id', 'errors'];
 

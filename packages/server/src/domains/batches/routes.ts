@@ -5,8 +5,10 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, jsonResponse } from '../../http/schemas.js';
 import { loadAchievementVersion } from '../achievements/service.js';
 import { BATCH_COLUMNS, CSV_LIMITS, parseBatchCsv } from './csv.js';
+import { BatchSchema, ReportRowSchema, RowErrorSchema } from './schemas.js';
 import { reportCsv } from './report-csv.js';
 import { batchReport, cancelBatch, confirmBatch, createBatch, getBatch, previewRows } from './service.js';
 
@@ -16,51 +18,7 @@ const UPLOAD_PATH = /^\/api\/v1\/orgs\/[^/]+\/batches\/?$/;
 /** The upload route, which has its own body limit ({@link CSV_LIMITS}.bytes) instead of the app's. */
 export const isBatchUpload = (method: string, path: string): boolean => method === 'POST' && UPLOAD_PATH.test(path);
 
-const RowErrorSchema = z
-  .object({ code: z.string(), message: z.string(), column: z.string().optional() })
-  .openapi('BatchRowError');
-
-const BatchSchema = z
-  .object({
-    id: z.uuid(),
-    achievementId: z.uuid(),
-    achievementVersion: z.number().int(),
-    status: z.enum(['preview', 'queued', 'running', 'completed', 'cancelled']),
-    filename: z.string().nullable(),
-    totalRows: z.number().int(),
-    validRows: z.number().int(),
-    invalidRows: z.number().int(),
-    issued: z.number().int(),
-    failed: z.number().int(),
-    pending: z.number().int(),
-    createdAt: z.iso.datetime(),
-    confirmedAt: z.iso.datetime().nullable(),
-    completedAt: z.iso.datetime().nullable(),
-  })
-  .openapi('Batch');
-
 const RowDataSchema = z.partialRecord(z.enum(BATCH_COLUMNS), z.string());
-
-const ReportRowSchema = z
-  .object({
-    row: z.number().int(),
-    email: z.string().nullable(),
-    did: z.string().nullable(),
-    name: z.string().nullable(),
-    state: z.enum(['invalid', 'pending', 'issued', 'failed', 'cancelled']),
-    credentialId: z.uuid().nullable(),
-    errors: z.array(RowErrorSchema),
-  })
-  .openapi('BatchReportRow');
-
-const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-});
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const error = (description: string) => json(description, ErrorSchema);
 
 const OrgParam = z.object({ orgId: z.uuid() });
 const BatchParams = z.object({ orgId: z.uuid(), batchId: z.uuid() });
@@ -97,17 +55,19 @@ const upload = route({
     },
   },
   responses: {
-    201: json(
+    201: jsonResponse(
       'The batch, in preview, with its invalid rows and the first valid ones.',
       z.object({
         batch: BatchSchema,
         rows: z.array(z.object({ row: z.number().int(), data: RowDataSchema, errors: z.array(RowErrorSchema) })),
       }),
     ),
-    400: error('No header, unknown or repeated columns (`ERR_CSV_HEADER`), not UTF-8 (`ERR_CSV_ENCODING`), no rows.'),
-    404: error('No such achievement in this organisation.'),
-    413: error('The file is too large or has too many rows (`ERR_INPUT_TOO_LARGE`).'),
-    415: error('Neither `text/csv` nor a form (`ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+    400: errorResponse(
+      'No header, unknown or repeated columns (`ERR_CSV_HEADER`), not UTF-8 (`ERR_CSV_ENCODING`), no rows.',
+    ),
+    404: errorResponse('No such achievement in this organisation.'),
+    413: errorResponse('The file is too large or has too many rows (`ERR_INPUT_TOO_LARGE`).'),
+    415: errorResponse('Neither `text/csv` nor a form (`ERR_UNSUPPORTED_MEDIA_TYPE`).'),
   },
 });
 
@@ -118,7 +78,10 @@ const getOne = route({
   summary: 'A batch and its progress',
   tags: TAGS,
   request: { params: BatchParams },
-  responses: { 200: json('The batch.', z.object({ batch: BatchSchema })), 404: error('No such batch.') },
+  responses: {
+    200: jsonResponse('The batch.', z.object({ batch: BatchSchema })),
+    404: errorResponse('No such batch.'),
+  },
 });
 
 const confirm = route({
@@ -132,9 +95,9 @@ const confirm = route({
   tags: TAGS,
   request: { params: BatchParams },
   responses: {
-    202: json('Queued.', z.object({ batch: BatchSchema })),
-    404: error('No such batch.'),
-    409: error('The batch is not in preview (`ERR_STATE`).'),
+    202: jsonResponse('Queued.', z.object({ batch: BatchSchema })),
+    404: errorResponse('No such batch.'),
+    409: errorResponse('The batch is not in preview (`ERR_STATE`).'),
   },
 });
 
@@ -148,9 +111,9 @@ const cancel = route({
   tags: TAGS,
   request: { params: BatchParams },
   responses: {
-    200: json('Cancelled.', z.object({ batch: BatchSchema })),
-    404: error('No such batch.'),
-    409: error('The batch is completed or cancelled already (`ERR_STATE`).'),
+    200: jsonResponse('Cancelled.', z.object({ batch: BatchSchema })),
+    404: errorResponse('No such batch.'),
+    409: errorResponse('The batch is completed or cancelled already (`ERR_STATE`).'),
   },
 });
 
@@ -166,7 +129,7 @@ const events = route({
   request: { params: BatchParams },
   responses: {
     200: { description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-    404: error('No such batch.'),
+    404: errorResponse('No such batch.'),
   },
 });
 
@@ -186,7 +149,7 @@ const report = route({
         'text/csv': { schema: { type: 'string' } },
       },
     },
-    404: error('No such batch.'),
+    404: errorResponse('No such batch.'),
   },
 });
 

@@ -2,40 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { normalizeEmail } from '@skillproof/core';
 import { audit } from '../../audit.js';
-import type { BatchRowState, BatchStatus, Database } from '../../db/schema.js';
+import type { BatchStatus, Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
 import { loadAchievementVersion } from '../achievements/service.js';
-import type { ParsedRow, RowData, RowError } from './csv.js';
-
-/** A batch as the API shows it, with its rows counted by state. */
-export interface BatchView {
-  id: string;
-  achievementId: string;
-  achievementVersion: number;
-  status: BatchStatus;
-  filename: string | null;
-  totalRows: number;
-  validRows: number;
-  invalidRows: number;
-  issued: number;
-  failed: number;
-  pending: number;
-  createdAt: string;
-  confirmedAt: string | null;
-  completedAt: string | null;
-}
-
-/** One row of a batch's report; rows still pending when their batch was cancelled are `cancelled`. */
-export interface ReportRow {
-  row: number;
-  email: string | null;
-  did: string | null;
-  name: string | null;
-  state: BatchRowState | 'cancelled';
-  credentialId: string | null;
-  errors: RowError[];
-}
+import type { ParsedRow, RowData } from './csv.js';
+import type { BatchView, ReportRow } from './schemas.js';
 
 const OPEN: BatchStatus[] = ['queued', 'running'];
 const INSERT_ROWS_AT_ONCE = 1000;

@@ -3,12 +3,12 @@ import type { CredentialRow, Database, User } from '../../db/schema.js';
 import { audit } from '../../audit.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps, Principal } from '../../http/env.js';
+import { isUuid } from '../../http/schemas.js';
 import { hashPassword } from '../../security/passwords.js';
 import { secretHash } from '../../security/tokens.js';
 import { actingAs, createAccount, findAccountByEmail } from '../auth/accounts.js';
 import { PASSWORD_MIN_LENGTH } from '../auth/schemas.js';
 import { startSession, type NewSession } from '../auth/sessions.js';
-import { isUuid } from './credentials.js';
 
 const CLAIM_TOKEN = /^sp_claim_[A-Za-z0-9_-]{43}$/;
 

@@ -3,6 +3,7 @@ import type { CredentialRow, CredentialState, Database } from '../../db/schema.j
 import { audit } from '../../audit.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
+import { isUuid } from '../../http/schemas.js';
 import { credentialUrl } from './issue.js';
 import { setStatusBit } from './status-lists.js';
 
@@ -46,9 +47,6 @@ export function credentialView(publicUrl: string, row: CredentialRow): Credentia
     suspendable: row.suspensionListId !== null,
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);
 
 const notFound = () => new AppError('ERR_NOT_FOUND', 'No credential with this id in this organisation.');
 

@@ -5,9 +5,10 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv, Principal } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse } from '../../http/schemas.js';
 import type { CredentialRow } from '../../db/schema.js';
 import { accountView } from '../auth/accounts.js';
-import { EmailInput, NewPassword, UserSchema, errorResponse, jsonBody, jsonResponse } from '../auth/schemas.js';
+import { EmailInput, NewPassword, UserSchema } from '../auth/schemas.js';
 import { setSessionCookie } from '../auth/sessions.js';
 import { claimGonePage, claimPage, sendClaimPage } from './claim-page.js';
 import { claimCredential, findPendingClaim, heldCredentials, setNamePublic } from './claims.js';
@@ -15,7 +16,6 @@ import {
   changeCredentialState,
   credentialView,
   getCredential,
-  isUuid,
   listCredentials,
   type StateChange,
 } from './credentials.js';
@@ -226,9 +226,9 @@ const claimPageRoute = route({
   tags: TAGS,
   request: { params: ClaimToken },
   responses: {
-    200: { description: 'The claim page.', content: { 'text/html': { schema: z.string() } } },
-    404: { description: 'The link is not valid.', content: { 'text/html': { schema: z.string() } } },
-    410: { description: 'The credential has been claimed.', content: { 'text/html': { schema: z.string() } } },
+    200: htmlResponse('The claim page.'),
+    404: htmlResponse('The link is not valid.'),
+    410: htmlResponse('The credential has been claimed.'),
   },
 });
 
@@ -256,10 +256,10 @@ const claimFormRoute = route({
   },
   responses: {
     303: { description: 'Claimed: on to the credential’s page (signed in, if the claim made the account).' },
-    400: { description: 'The form again, with what to correct.', content: { 'text/html': { schema: z.string() } } },
-    404: { description: 'The link is not valid.', content: { 'text/html': { schema: z.string() } } },
-    409: { description: 'Sign in first.', content: { 'text/html': { schema: z.string() } } },
-    410: { description: 'The credential has been claimed.', content: { 'text/html': { schema: z.string() } } },
+    400: htmlResponse('The form again, with what to correct.'),
+    404: htmlResponse('The link is not valid.'),
+    409: htmlResponse('Sign in first.'),
+    410: htmlResponse('The credential has been claimed.'),
   },
 });
 

@@ -7,7 +7,8 @@ import { AppError } from '../../errors.js';
 import { access, roleRank } from '../../http/access.js';
 import type { AppEnv, Principal } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { IMAGE_HEADERS, isDataUri, storedImage } from '../achievements/image.js';
+import { jsonBody, jsonResponse } from '../../http/schemas.js';
+import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from '../achievements/image.js';
 import { didDocument, orgDid } from './identity.js';
 import {
   KeyJson,
@@ -31,10 +32,6 @@ import {
 import { listOrgKeys, revokeOrgKey, rotateOrgKey } from './signing-keys.js';
 
 const TAGS = ['Organisations'];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const createOrg = route({
   method: 'post',
@@ -45,8 +42,8 @@ const createOrg = route({
     'Creates an organisation (a tenant and an issuer) with its did:web identity and first signing key; the caller ' +
     'becomes its owner. A `parentOrgId` must name an organisation where the caller is admin or owner.',
   tags: TAGS,
-  request: { body: { required: true, content: { 'application/json': { schema: OrgCreate } } } },
-  responses: { 201: json(z.object({ org: OrgJson }), 'Created') },
+  request: { body: jsonBody(OrgCreate) },
+  responses: { 201: jsonResponse('Created', z.object({ org: OrgJson })) },
 });
 
 const listMyOrgs = route({
@@ -57,7 +54,7 @@ const listMyOrgs = route({
   description:
     'The organisations the caller belongs to, with the role in each (an organisation-bound token: that one).',
   tags: TAGS,
-  responses: { 200: json(z.object({ orgs: z.array(MyOrgJson) }), 'My organisations') },
+  responses: { 200: jsonResponse('My organisations', z.object({ orgs: z.array(MyOrgJson) })) },
 });
 
 const getOrg = route({
@@ -67,7 +64,7 @@ const getOrg = route({
   summary: 'Get an organisation',
   tags: TAGS,
   request: { params: OrgIdParam },
-  responses: { 200: json(z.object({ org: OrgJson }), 'The organisation') },
+  responses: { 200: jsonResponse('The organisation', z.object({ org: OrgJson })) },
 });
 
 const patchOrg = route({
@@ -79,8 +76,8 @@ const patchOrg = route({
     'Changes the profile credentials show for the issuer, or whether credentials issued from now on carry a ' +
     'suspension entry (`suspendableCredentials`). The slug cannot change: the DID is made from it.',
   tags: TAGS,
-  request: { params: OrgIdParam, body: { required: true, content: { 'application/json': { schema: OrgPatch } } } },
-  responses: { 200: json(z.object({ org: OrgJson }), 'The organisation after the change') },
+  request: { params: OrgIdParam, body: jsonBody(OrgPatch) },
+  responses: { 200: jsonResponse('The organisation after the change', z.object({ org: OrgJson })) },
 });
 
 const listKeys = route({
@@ -91,7 +88,7 @@ const listKeys = route({
   description: 'Every key the organisation has had, oldest first: public halves and history. Secrets never leave.',
   tags: TAGS,
   request: { params: OrgIdParam },
-  responses: { 200: json(z.object({ keys: z.array(KeyJson) }), 'The keys') },
+  responses: { 200: jsonResponse('The keys', z.object({ keys: z.array(KeyJson) })) },
 });
 
 const rotateKey = route({
@@ -104,7 +101,7 @@ const rotateKey = route({
     'makes a new one active.',
   tags: TAGS,
   request: { params: OrgIdParam },
-  responses: { 201: json(z.object({ key: KeyJson, retired: z.string().nullable() }), 'The new active key') },
+  responses: { 201: jsonResponse('The new active key', z.object({ key: KeyJson, retired: z.string().nullable() })) },
 });
 
 const revokeKey = route({
@@ -119,10 +116,10 @@ const revokeKey = route({
   tags: TAGS,
   request: {
     params: OrgIdParam.extend({ fragment: z.string().openapi({ param: { name: 'fragment', in: 'path' } }) }),
-    body: { required: true, content: { 'application/json': { schema: KeyRevoke } } },
+    body: jsonBody(KeyRevoke),
   },
   responses: {
-    200: json(z.object({ key: KeyJson, activeKey: KeyJson.nullable() }), 'The revoked key, and the active one'),
+    200: jsonResponse('The revoked key, and the active one', z.object({ key: KeyJson, activeKey: KeyJson.nullable() })),
   },
 });
 
@@ -166,15 +163,7 @@ const imageRoute = route({
   summary: "An organisation's uploaded image",
   tags: TAGS,
   request: { params: SlugParam },
-  responses: {
-    200: {
-      description: 'The image',
-      content: {
-        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
-        'image/svg+xml': { schema: z.string() },
-      },
-    },
-  },
+  responses: { 200: imageResponse('The image') },
 });
 
 /** Headers for public, cacheable documents that verifiers (and in-browser verifiers elsewhere) fetch. */

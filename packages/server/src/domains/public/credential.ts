@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse } from '../../http/schemas.js';
 import { clientAddress } from '../../http/client-address.js';
 import { isSelfFetch } from '../../http/self-fetcher.js';
 import type { AchievementDefinition } from '../achievements/definition.js';
@@ -14,7 +15,6 @@ import { renderBadgePng, renderBadgeSvg, type BadgeImageInput } from './badge-im
 import { explain, reportHtml } from './explain.js';
 import { humanDate, isWebUrl, page, sendPage, type Html } from './layout.js';
 import { negotiate } from './negotiate.js';
-import { ErrorResponse } from './schemas.js';
 import type { Verifier } from './verifier.js';
 
 /** What GET /credentials/{id} answers with, in the order it prefers them when the client has no preference. */
@@ -59,11 +59,8 @@ const getCredential = route({
         'image/svg+xml': { schema: z.string() },
       },
     },
-    404: { description: 'No credential with this id', content: { 'application/json': { schema: ErrorResponse } } },
-    406: {
-      description: 'None of the accepted media types is served',
-      content: { 'application/json': { schema: ErrorResponse } },
-    },
+    404: errorResponse('No credential with this id'),
+    406: errorResponse('None of the accepted media types is served'),
   },
 });
 

@@ -1,8 +1,9 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { html, raw } from 'hono/html';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { htmlResponse } from '../../http/schemas.js';
 import type { InProcessApp } from '../../http/self-fetcher.js';
 import { page, sendPage, type Html } from './layout.js';
 
@@ -14,7 +15,7 @@ const docsPage = route({
   access: access.public('public'),
   hide: true,
   summary: 'API reference (page)',
-  responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: htmlResponse('The page') },
 });
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

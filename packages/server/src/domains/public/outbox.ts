@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { AppDeps, AppEnv } from '../../http/env.js';
 import { access } from '../../http/access.js';
 import { route } from '../../http/route.js';
+import { htmlResponse, jsonResponse } from '../../http/schemas.js';
 import { humanDate, page, sendPage, type Html } from './layout.js';
 
 /** The newest mails shown; the outbox is a development aid, not an archive. */
@@ -29,12 +30,7 @@ const myOutbox = route({
     'When the server has no SMTP configured, mail is kept in an outbox instead of being sent. This lists the newest ' +
     `${LIMIT} mails addressed to the signed-in account's own email address, newest first: they carry secrets (claim ` +
     'links), so nobody sees anyone else’s.',
-  responses: {
-    200: {
-      description: 'Mails to me',
-      content: { 'application/json': { schema: z.object({ mails: z.array(Mail) }) } },
-    },
-  },
+  responses: { 200: jsonResponse('Mails to me', z.object({ mails: z.array(Mail) })) },
 });
 
 const outboxPage = route({
@@ -43,7 +39,7 @@ const outboxPage = route({
   access: access.public('public'),
   hide: true,
   summary: 'Development mailbox (page)',
-  responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: htmlResponse('The page') },
 });
 
 export function registerOutboxRoutes(app: OpenAPIHono<AppEnv>): void {

@@ -1,4 +1,4 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -7,9 +7,9 @@ import { AppError, statusOf, type AppErrorCode } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { errorResponse, htmlResponse, jsonResponse } from '../../http/schemas.js';
 import { explain, reportHtml, VerificationReport } from './explain.js';
 import { page, sendPage, type Html } from './layout.js';
-import { ErrorResponse } from './schemas.js';
 import type { Verifier } from './verifier.js';
 
 /** A credential to verify: as sent (object, text or bytes), or the address to fetch it from. */
@@ -20,8 +20,6 @@ const FETCH_ACCEPT =
   'image/png;q=0.7, image/svg+xml;q=0.7, */*;q=0.1';
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_INPUT_BYTES = 10 * 1024 * 1024;
-
-const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorResponse } } });
 
 const verifyApi = route({
   method: 'post',
@@ -71,12 +69,12 @@ const verifyApi = route({
     },
   },
   responses: {
-    200: { description: 'The verification report', content: { 'application/json': { schema: VerificationReport } } },
-    400: error('The input holds no credential (the code says why), or the request is malformed'),
-    413: error('The input is larger than 10 MiB'),
-    502: error('The URL could not be fetched'),
-    503: error('The URL is elsewhere, and this server has no network access'),
-    504: error('Fetching the URL took too long'),
+    200: jsonResponse('The verification report', VerificationReport),
+    400: errorResponse('The input holds no credential (the code says why), or the request is malformed'),
+    413: errorResponse('The input is larger than 10 MiB'),
+    502: errorResponse('The URL could not be fetched'),
+    503: errorResponse('The URL is elsewhere, and this server has no network access'),
+    504: errorResponse('Fetching the URL took too long'),
   },
 });
 
@@ -86,7 +84,7 @@ const verifyPage = route({
   access: access.public('public'),
   hide: true,
   summary: 'Verify a credential (page)',
-  responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: htmlResponse('The page') },
 });
 
 const verifyForm = route({
@@ -95,7 +93,7 @@ const verifyForm = route({
   access: access.public('public'),
   hide: true,
   summary: 'Verify a credential (form post, rendered on the server)',
-  responses: { 200: { description: 'The page with the result', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: htmlResponse('The page with the result') },
 });
 
 export function registerVerifyRoutes(app: OpenAPIHono<AppEnv>, verifier: Verifier): void {
