@@ -89,23 +89,11 @@ export async function confirmBatch(
   principal: Principal,
   now: Date,
 ): Promise<BatchView> {
-  return db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('batches')
-      .set({ status: 'queued', confirmedAt: now })
-      .where('id', '=', batchId)
-      .where('orgId', '=', orgId)
-      .where('status', '=', 'preview')
-      .returning('id')
-      .executeTakeFirst();
-    if (!updated) {
-      const batch = await getBatch(tx, orgId, batchId);
-      throw new AppError('ERR_STATE', `The batch is ${batch.status}; only a batch in preview can be confirmed.`, {
-        status: batch.status,
-      });
-    }
-    await audit(tx, principal, now, { orgId, action: 'batch.confirm', targetType: 'batch', targetId: batchId });
-    return getBatch(tx, orgId, batchId);
+  return changeStatus(db, orgId, batchId, principal, now, {
+    from: ['preview'],
+    to: { status: 'queued', confirmedAt: now },
+    action: 'batch.confirm',
+    refused: (status) => `The batch is ${status}; only a batch in preview can be confirmed.`,
   });
 }
 
@@ -120,22 +108,45 @@ export async function cancelBatch(
   principal: Principal,
   now: Date,
 ): Promise<BatchView> {
+  return changeStatus(db, orgId, batchId, principal, now, {
+    from: ['preview', ...OPEN],
+    to: { status: 'cancelled', completedAt: now },
+    action: 'batch.cancel',
+    refused: (status) => `The batch is ${status} and can no longer be cancelled.`,
+  });
+}
+
+/**
+ * Moves the organisation's batch from one of the `from` statuses to `to.status` and audits it, in one transaction.
+ * From any other status it is `ERR_STATE` with the status in the error's details.
+ */
+async function changeStatus(
+  db: Kysely<Database>,
+  orgId: string,
+  batchId: string,
+  principal: Principal,
+  now: Date,
+  change: {
+    from: BatchStatus[];
+    to: { status: BatchStatus; confirmedAt?: Date; completedAt?: Date };
+    action: 'batch.confirm' | 'batch.cancel';
+    refused: (status: BatchStatus) => string;
+  },
+): Promise<BatchView> {
   return db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('batches')
-      .set({ status: 'cancelled', completedAt: now })
+      .set(change.to)
       .where('id', '=', batchId)
       .where('orgId', '=', orgId)
-      .where('status', 'in', ['preview', ...OPEN])
+      .where('status', 'in', change.from)
       .returning('id')
       .executeTakeFirst();
     if (!updated) {
-      const batch = await getBatch(tx, orgId, batchId);
-      throw new AppError('ERR_STATE', `The batch is ${batch.status} and can no longer be cancelled.`, {
-        status: batch.status,
-      });
+      const { status } = await getBatch(tx, orgId, batchId);
+      throw new AppError('ERR_STATE', change.refused(status), { status });
     }
-    await audit(tx, principal, now, { orgId, action: 'batch.cancel', targetType: 'batch', targetId: batchId });
+    await audit(tx, principal, now, { orgId, action: change.action, targetType: 'batch', targetId: batchId });
     return getBatch(tx, orgId, batchId);
   });
 }
