@@ -5,27 +5,8 @@ import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
 import { credentialUrl } from './issue.js';
+import type { CredentialView } from './schemas.js';
 import { setStatusBit } from './status-lists.js';
-
-/** A credential as the API shows it (the signed forms travel beside it). */
-export interface CredentialView {
-  id: string;
-  url: string;
-  achievementId: string;
-  achievementVersion: number;
-  state: CredentialState;
-  stateReason: string | null;
-  stateChangedAt: string | null;
-  recipient: { email: string } | { did: string };
-  name: string | null;
-  namePublic: boolean;
-  issuedAt: string;
-  validFrom: string;
-  validUntil: string | null;
-  claimed: boolean;
-  batchId: string | null;
-  suspendable: boolean;
-}
 
 export function credentialView(publicUrl: string, row: CredentialRow): CredentialView {
   return {

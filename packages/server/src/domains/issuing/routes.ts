@@ -20,36 +20,10 @@ import {
   type StateChange,
 } from './credentials.js';
 import { DID_PATTERN, issueCredentials, type IssueItem } from './issue.js';
+import { CREDENTIAL_STATES, CredentialSchema } from './schemas.js';
 import { signedStatusList } from './status-lists.js';
 
 const TAGS = ['Issuing'];
-
-const STATES = ['active', 'revoked', 'suspended'] as const;
-
-const CredentialSchema = z
-  .object({
-    id: z.uuid(),
-    url: z.url().openapi({ description: 'The credential’s `id`: its public page and signed forms.' }),
-    achievementId: z.uuid(),
-    achievementVersion: z.number().int(),
-    state: z.enum(STATES),
-    stateReason: z.string().nullable(),
-    stateChangedAt: z.iso.datetime().nullable(),
-    recipient: z.union([z.object({ email: z.string() }), z.object({ did: z.string() })]),
-    name: z.string().nullable().openapi({ description: 'The recipient’s name, when the issuer gave one.' }),
-    namePublic: z.boolean().openapi({ description: 'The holder shows their name on the public page.' }),
-    issuedAt: z.iso.datetime(),
-    validFrom: z.iso.datetime(),
-    validUntil: z.iso.datetime().nullable(),
-    claimed: z.boolean(),
-    batchId: z.uuid().nullable(),
-    suspendable: z.boolean().openapi({
-      description:
-        'The credential carries a suspension entry (its organisation’s `suspendableCredentials` was on when it was ' +
-        'issued), so it can be suspended; otherwise it can only be revoked.',
-    }),
-  })
-  .openapi('Credential');
 
 const SignedCredential = z
   .object({
@@ -129,7 +103,7 @@ const listRoute = route({
     params: OrgParams,
     query: z.object({
       achievementId: z.uuid().optional(),
-      state: z.enum(STATES).optional(),
+      state: z.enum(CREDENTIAL_STATES).optional(),
       batchId: z.uuid().optional(),
       cursor: z.string().max(200).optional(),
       limit: z.coerce.number().int().min(1).max(100).default(50),
