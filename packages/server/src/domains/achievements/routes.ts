@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
+import { decodeCursor, encodeCursor, pageOf } from '../../http/pagination.js';
 import { jsonBody, jsonResponse } from '../../http/schemas.js';
 import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
@@ -54,18 +55,6 @@ const PublicParams = z.object({
     .regex(/^[1-9]\d{0,8}$/, 'must be a version number (1, 2, …)')
     .openapi({ param: { name: 'version', in: 'path' }, example: '1' }),
 });
-
-const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
-const encodeCursor = (a: AchievementRecord) =>
-  Buffer.from(JSON.stringify({ createdAt: a.createdAt.toISOString(), id: a.achievementId })).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const c = Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return { createdAt: new Date(c.createdAt), id: c.id };
-  } catch {
-    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API returned.', { path: 'cursor' });
-  }
-}
 
 const createRoute = route({
   method: 'post',
@@ -225,15 +214,8 @@ export function registerAchievementsRoutes(app: OpenAPIHono<AppEnv>): void {
       limit: limit + 1,
       ...(cursor !== undefined && { after: decodeCursor(cursor) }),
     });
-    const more = page.length > limit;
-    const shown = page.slice(0, limit);
-    return c.json(
-      {
-        achievements: shown.map((a) => achievementJson(publicUrl, a)),
-        nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null,
-      },
-      200,
-    );
+    const { rows, next } = pageOf(page, limit, (last) => encodeCursor(last.createdAt, last.achievementId));
+    return c.json({ achievements: rows.map((a) => achievementJson(publicUrl, a)), nextCursor: next }, 200);
   });
 
   app.openapi(getRoute, async (c) => {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from '@hono/zod-openapi';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import type { Cursor } from '../../http/pagination.js';
 import { AchievementDefinition, applyPatch, type AchievementPatch } from './definition.js';
 import { decodeImage, isDataUri } from './image.js';
 
@@ -138,17 +139,14 @@ export async function getAchievement(
 export async function listAchievements(
   db: Kysely<Database>,
   orgId: string,
-  options: { archived: boolean; limit: number; after?: { createdAt: Date; id: string } },
+  options: { archived: boolean; limit: number; after?: Cursor },
 ): Promise<AchievementRecord[]> {
   let q = selectAchievements(db, orgId);
   if (!options.archived) q = q.where('a.archivedAt', 'is', null);
   const { after } = options;
   if (after) {
     q = q.where((eb) =>
-      eb.or([
-        eb('a.createdAt', '<', after.createdAt),
-        eb.and([eb('a.createdAt', '=', after.createdAt), eb('a.id', '<', after.id)]),
-      ]),
+      eb.or([eb('a.createdAt', '<', after.at), eb.and([eb('a.createdAt', '=', after.at), eb('a.id', '<', after.id)])]),
     );
   }
   const rows = await q.orderBy('a.createdAt', 'desc').orderBy('a.id', 'desc').limit(options.limit).execute();

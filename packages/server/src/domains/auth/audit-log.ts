@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { pageOf } from '../../http/pagination.js';
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 200;
@@ -54,6 +55,7 @@ export async function listAuditEntries(
     .limit(page.limit + 1);
   if (page.before !== undefined) query = query.where('a.id', '<', page.before);
   const rows = await query.execute();
-  const entries = rows.slice(0, page.limit).map((r) => ({ ...r, id: String(r.id) }));
-  return { entries, nextBefore: rows.length > page.limit ? entries[entries.length - 1]!.id : null };
+  const entries = rows.map((r) => ({ ...r, id: String(r.id) }));
+  const { rows: shown, next } = pageOf(entries, page.limit, (last) => last.id);
+  return { entries: shown, nextBefore: next };
 }

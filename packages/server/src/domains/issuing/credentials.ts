@@ -3,6 +3,7 @@ import type { CredentialRow, CredentialState, Database } from '../../db/schema.j
 import { audit } from '../../audit.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
+import { decodeCursor, encodeCursor, pageOf } from '../../http/pagination.js';
 import { isUuid } from '../../http/schemas.js';
 import { credentialUrl } from './issue.js';
 import type { CredentialView } from './schemas.js';
@@ -64,9 +65,9 @@ export async function listCredentials(
   if (filter.state) query = query.where('state', '=', filter.state);
   if (filter.batchId) query = query.where('batchId', '=', filter.batchId);
   if (filter.cursor) {
-    const { issuedAt, id } = decodeCursor(filter.cursor);
+    const after = decodeCursor(filter.cursor);
     query = query.where((eb) =>
-      eb.or([eb('issuedAt', '<', issuedAt), eb.and([eb('issuedAt', '=', issuedAt), eb('id', '<', id)])]),
+      eb.or([eb('issuedAt', '<', after.at), eb.and([eb('issuedAt', '=', after.at), eb('id', '<', after.id)])]),
     );
   }
   const rows = await query
@@ -74,21 +75,8 @@ export async function listCredentials(
     .orderBy('id', 'desc')
     .limit(filter.limit + 1)
     .execute();
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
-}
-
-const encodeCursor = (row: CredentialRow): string =>
-  Buffer.from(`${row.issuedAt.toISOString()}|${row.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { issuedAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const issuedAt = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(issuedAt.getTime())) {
-    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API gave out; start again without it.');
-  }
-  return { issuedAt, id };
+  const page = pageOf(rows, filter.limit, (last) => encodeCursor(last.issuedAt, last.id));
+  return { rows: page.rows, nextCursor: page.next };
 }
 
 export type StateChange = 'revoke' | 'suspend' | 'unsuspend';
