@@ -86,6 +86,26 @@ async function assertNotLastOwner(db: Kysely<Database>, orgId: string, what: str
 }
 
 /**
+ * The member whose role is to become `to` (null: who is to be removed), once the actor may make that change under the
+ * role rules and the last-owner rule. A member who has that role already is returned unchecked: nothing changes.
+ */
+async function memberToChange(
+  db: Kysely<Database>,
+  actor: Principal,
+  orgId: string,
+  userId: string,
+  to: Role | null,
+): Promise<Member> {
+  const actorRole = await lockForChange(db, orgId, actor);
+  const member = await members(db, orgId).where('m.userId', '=', userId).executeTakeFirst();
+  if (!member) throw noSuchMember();
+  if (member.role === to) return member;
+  assertMayChange(actorRole, member.role, to);
+  if (member.role === 'owner') await assertNotLastOwner(db, orgId, to === null ? 'removed' : 'demoted');
+  return member;
+}
+
+/**
  * Adds an existing account to the organisation with a role. The account must exist: there is no invitation flow
  * yet, so people sign up first and are then added by their email address. Call inside a transaction.
  */
@@ -134,12 +154,8 @@ export async function changeMemberRole(
   role: Role,
   now: Date,
 ): Promise<Member> {
-  const actorRole = await lockForChange(db, orgId, actor);
-  const member = await members(db, orgId).where('m.userId', '=', userId).executeTakeFirst();
-  if (!member) throw noSuchMember();
+  const member = await memberToChange(db, actor, orgId, userId, role);
   if (member.role === role) return member;
-  assertMayChange(actorRole, member.role, role);
-  if (member.role === 'owner') await assertNotLastOwner(db, orgId, 'demoted');
   await db.updateTable('memberships').set({ role }).where('orgId', '=', orgId).where('userId', '=', userId).execute();
   await audit(db, actor, now, {
     orgId,
@@ -162,11 +178,7 @@ export async function removeMember(
   userId: string,
   now: Date,
 ): Promise<void> {
-  const actorRole = await lockForChange(db, orgId, actor);
-  const member = await members(db, orgId).where('m.userId', '=', userId).executeTakeFirst();
-  if (!member) throw noSuchMember();
-  assertMayChange(actorRole, member.role, null);
-  if (member.role === 'owner') await assertNotLastOwner(db, orgId, 'removed');
+  const member = await memberToChange(db, actor, orgId, userId, null);
   await db.deleteFrom('memberships').where('orgId', '=', orgId).where('userId', '=', userId).execute();
   // Their tokens for this organisation go too: otherwise adding them back later would revive every one of them.
   const revoked = await db
