@@ -17,6 +17,7 @@ import {
   type AppDeps,
 } from '../src/index.js';
 import { SCOPES } from '../src/http/access.js';
+import { NO_RATE_LIMITS } from '../src/http/rate-limit.js';
 import { newSecret, secretHash } from '../src/security/tokens.js';
 import { createOrganization } from '../src/domains/orgs/service.js';
 import { createAchievement } from '../src/domains/achievements/service.js';
@@ -47,11 +48,7 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
     keys: createKeyStore(randomBytes(32)),
     logger: createLogger({ level: 'warn' }),
     publicUrl: 'https://bench.skillproof.test',
-    rateLimiter: createRateLimiter({
-      'sign-in': { limit: 1e9, windowMs: 60_000 },
-      public: { limit: 1e9, windowMs: 60_000 },
-      reads: { limit: 1e9, windowMs: 60_000 },
-    }),
+    rateLimiter: createRateLimiter(NO_RATE_LIMITS),
     passwordParams: { N: 1024, r: 8, p: 1 },
   };
   const app = createApp(deps);
@@ -63,21 +60,19 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
   const org = await deps.db
     .transaction()
     .execute((tx) => createOrganization(tx, deps, { slug: `bench-${Date.now()}`, name: 'Bench' }, userId));
-  const achievement = await deps.db
-    .transaction()
-    .execute((tx) =>
-      createAchievement(
-        tx,
-        org.id,
-        AchievementDefinition.parse({
-          name: 'Bench Skill',
-          description: 'Measured.',
-          criteria: { narrative: 'Be fast.' },
-        }),
-        new Date(),
-        userId,
-      ),
-    );
+  const achievement = await deps.db.transaction().execute((tx) =>
+    createAchievement(
+      tx,
+      org.id,
+      AchievementDefinition.parse({
+        name: 'Bench Skill',
+        description: 'Measured.',
+        criteria: { narrative: 'Be fast.' },
+      }),
+      new Date(),
+      userId,
+    ),
+  );
   const token = newSecret('sp_token');
   await deps.db
     .insertInto('apiTokens')

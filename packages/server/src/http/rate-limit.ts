@@ -21,6 +21,13 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   reads: { limit: 6_000, windowMs: 60_000 },
 };
 
+/** Limits nobody reaches: for benchmarks, and tests that are not about rate limits. */
+export const NO_RATE_LIMITS: RateLimits = {
+  'sign-in': { limit: Infinity, windowMs: 60_000 },
+  public: { limit: Infinity, windowMs: 60_000 },
+  reads: { limit: Infinity, windowMs: 60_000 },
+};
+
 /**
  * In-process limiter. Per instance: behind a load balancer each node limits on its own, which bounds abuse at
  * N × limit; a shared store is the upgrade when that matters.

@@ -13,6 +13,7 @@ import {
   type Database,
   type DatabaseHandle,
 } from '../../src/index.js';
+import { NO_RATE_LIMITS } from '../../src/http/rate-limit.js';
 
 /**
  * The databases the storage and API suites run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set.
@@ -40,7 +41,7 @@ export interface TestContext {
 
 /**
  * A migrated database (in-memory PGlite, or a fresh schema in PostgreSQL) and an app over it, with a settable clock,
- * the outbox mailer, cheap scrypt parameters and generous rate limits. Share one per test file: PGlite takes ~3 s to
+ * the outbox mailer, cheap scrypt parameters and no rate limits. Share one per test file: PGlite takes ~3 s to
  * create; tests keep apart by creating their own organisations and accounts.
  */
 export async function createTestContext(
@@ -64,11 +65,7 @@ export async function createTestContext(
     keys: createKeyStore(randomBytes(32)),
     logger: createLogger({ level: 'debug', destination }),
     publicUrl: 'https://skillproof.test',
-    rateLimiter: createRateLimiter({
-      'sign-in': { limit: 1_000_000, windowMs: 60_000 },
-      public: { limit: 1_000_000, windowMs: 60_000 },
-      reads: { limit: 1_000_000, windowMs: 60_000 },
-    }),
+    rateLimiter: createRateLimiter(NO_RATE_LIMITS),
     passwordParams: { N: 1024, r: 8, p: 1 },
     ...overrides,
   };
