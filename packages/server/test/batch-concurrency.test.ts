@@ -4,7 +4,7 @@ import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
 import { openDatabase, type AppDeps, type DatabaseHandle } from '../src/index.js';
 import { startJobRunner } from '../src/jobs/runner.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member } from './helpers/fixtures.js';
+import { issuerWithAchievement } from './helpers/fixtures.js';
 
 /**
  * Two job runners on one database share a batch. On PostgreSQL each has its own connection pool, as two server
@@ -31,8 +31,7 @@ describe.each(databaseTargets())('two job runners on one $name database', (targe
   });
 
   it('issue one batch together, each row exactly once', async () => {
-    const { orgId, caller } = await member(ctx, 'issuer');
-    const { achievementId } = await createSampleAchievement(ctx, orgId);
+    const { orgId, caller, achievementId } = await issuerWithAchievement(ctx);
     const rows = 600;
     const csv = 'email\n' + Array.from({ length: rows }, (_, i) => `c${i}@example.org`).join('\n');
     const res = await ctx.app.request(`/api/v1/orgs/${orgId}/batches?achievementId=${achievementId}`, {

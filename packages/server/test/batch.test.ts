@@ -5,7 +5,14 @@ import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
 import type { BatchView, ReportRow } from '../src/domains/batches/schemas.js';
 import { startBackgroundJobs } from '../src/jobs/background-jobs.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member, setSuspendableCredentials, type Caller } from './helpers/fixtures.js';
+import { expectError } from './helpers/expect-error.js';
+import {
+  createSampleAchievement,
+  issuerWithAchievement,
+  member,
+  setSuspendableCredentials,
+  type Caller,
+} from './helpers/fixtures.js';
 
 interface RowView {
   row: number;
@@ -25,10 +32,7 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(target);
-    const m = await member(ctx, 'issuer');
-    orgId = m.orgId;
-    issuer = m.caller;
-    achievementId = (await createSampleAchievement(ctx, orgId)).achievementId;
+    ({ orgId, caller: issuer, achievementId } = await issuerWithAchievement(ctx));
   });
   afterAll(() => ctx.close());
 
@@ -125,12 +129,6 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
 
   it('problems with the file as a whole answer with a code, and store nothing', async () => {
     const before = await ctx.db.selectFrom('batches').select('id').where('orgId', '=', orgId).execute();
-    const expectError = async (res: Response, status: number, code: string) => {
-      expect(res.status).toBe(status);
-      const body = (await res.json()) as { error: { code: string; message: string; details?: unknown } };
-      expect(body.error.code).toBe(code);
-      return body.error;
-    };
     const unknown = await expectError(await upload('email,grade,notes\na@example.org,A,\n'), 400, 'ERR_CSV_HEADER');
     expect(unknown.message).toBe(
       'Unknown columns "grade", "notes"; the columns are email, did, name, valid_from, valid_until (email or did required).',

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../src/http/authenticate.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
+import { expectError } from './helpers/expect-error.js';
 import {
   anonymous,
   callerWith,
   createSampleAchievement,
   createUser,
-  member,
+  issuerWithAchievement,
   sessionFor,
   type Caller,
 } from './helpers/fixtures.js';
@@ -22,8 +23,7 @@ describe.each(databaseTargets())('claiming credentials on $name', (target) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(target);
-    ({ caller: issuer, orgId } = await member(ctx, 'issuer'));
-    achievementId = (await createSampleAchievement(ctx, orgId)).achievementId;
+    ({ caller: issuer, orgId, achievementId } = await issuerWithAchievement(ctx));
   });
   afterAll(() => ctx?.close());
 
@@ -40,12 +40,6 @@ describe.each(databaseTargets())('claiming credentials on $name', (target) => {
     const mail = await ctx.db.selectFrom('outbox').selectAll().where('toAddress', '=', email).executeTakeFirstOrThrow();
     const token = /\/claim\/(sp_claim_[A-Za-z0-9_-]{43})\n/.exec(mail.text)![1]!;
     return { email, credentialId: credential.id, token, mail };
-  }
-
-  async function expectError(res: Response, status: number, code: string) {
-    const body = (await res.json()) as { error: { code: string } };
-    expect(res.status, JSON.stringify(body)).toBe(status);
-    expect(body.error.code).toBe(code);
   }
 
   /** The caller a Set-Cookie and CSRF token make. */

@@ -8,7 +8,8 @@ import {
   type JsonObject,
 } from '@skillproof/core';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member, tokenFor, type Caller } from './helpers/fixtures.js';
+import { expectError } from './helpers/expect-error.js';
+import { createSampleAchievement, issuerWithAchievement, member, tokenFor, type Caller } from './helpers/fixtures.js';
 import { appFetcher, referenceVerify } from './issuing-helpers.js';
 
 interface Issued {
@@ -35,10 +36,7 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(target);
-    const m = await member(ctx, 'issuer');
-    issuer = m.caller;
-    orgId = m.orgId;
-    achievementId = (await createSampleAchievement(ctx, orgId, { validityDays: 365 })).achievementId;
+    ({ caller: issuer, orgId, achievementId } = await issuerWithAchievement(ctx, { validityDays: 365 }));
   });
   afterAll(() => ctx?.close());
 
@@ -224,8 +222,7 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
       );
       expect(again).toEqual(first);
       const other = await issue({ recipient: { email: 'someone-else@example.org' } }, headers);
-      expect(other.status).toBe(422);
-      expect(((await other.json()) as { error: { code: string } }).error.code).toBe('ERR_IDEMPOTENCY_MISMATCH');
+      await expectError(other, 422, 'ERR_IDEMPOTENCY_MISMATCH');
       expect(
         await ctx.db.selectFrom('credentials').select('id').where('idempotencyKey', '=', 'order-4711').execute(),
       ).toHaveLength(1);
@@ -254,14 +251,13 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
     });
 
     it('the key is per organisation', async () => {
-      const other = await member(ctx, 'issuer');
-      const otherAchievement = await createSampleAchievement(ctx, other.orgId);
+      const other = await issuerWithAchievement(ctx);
       const headers = { 'idempotency-key': 'shared-key' };
       await issued(await issue({ recipient: { email: 'a@example.org' } }, headers));
       const res = await other.caller.request(
         'POST',
         `/api/v1/orgs/${other.orgId}/credentials`,
-        { achievementId: otherAchievement.achievementId, recipient: { email: 'b@example.org' } },
+        { achievementId: other.achievementId, recipient: { email: 'b@example.org' } },
         headers,
       );
       expect(res.status).toBe(201);
@@ -316,19 +312,12 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
     });
 
     it('an achievement id that is not a uuid is 400; another organisation’s achievement is 404', async () => {
-      const bad = await issuer.request('POST', `/api/v1/orgs/${orgId}/credentials`, {
-        achievementId: 'nope',
-        recipient: { email: 'a@example.org' },
-      });
+      const bad = await issue({ achievementId: 'nope', recipient: { email: 'a@example.org' } });
       expect(bad.status).toBe(400);
       const other = await member(ctx, 'owner');
       const foreign = await createSampleAchievement(ctx, other.orgId);
-      const res = await issuer.request('POST', `/api/v1/orgs/${orgId}/credentials`, {
-        achievementId: foreign.achievementId,
-        recipient: { email: 'a@example.org' },
-      });
-      expect(res.status).toBe(404);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
+      const res = await issue({ achievementId: foreign.achievementId, recipient: { email: 'a@example.org' } });
+      await expectError(res, 404, 'ERR_NOT_FOUND');
     });
 
     it('an archived achievement is 409 ERR_STATE', async () => {
@@ -338,12 +327,8 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
         .set({ archivedAt: ctx.deps.clock() })
         .where('id', '=', archived.achievementId)
         .execute();
-      const res = await issuer.request('POST', `/api/v1/orgs/${orgId}/credentials`, {
-        achievementId: archived.achievementId,
-        recipient: { email: 'a@example.org' },
-      });
-      expect(res.status).toBe(409);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_STATE');
+      const res = await issue({ achievementId: archived.achievementId, recipient: { email: 'a@example.org' } });
+      await expectError(res, 409, 'ERR_STATE');
     });
 
     it('a viewer may read but not issue; a token needs credentials:issue', async () => {
@@ -399,12 +384,10 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
       expect((await issued(one, 200)).credential.id).toBe(ids[0]);
       for (const path of [`/api/v1/orgs/${orgId}/credentials/${ids[0]}`, `/api/v1/orgs/${orgId}/credentials/nope`]) {
         const res = await issuer.request('GET', path);
-        expect(res.status).toBe(404);
-        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
+        await expectError(res, 404, 'ERR_NOT_FOUND');
       }
       const badCursor = await own.caller.request('GET', `/api/v1/orgs/${own.orgId}/credentials?cursor=garbage`);
-      expect(badCursor.status).toBe(400);
-      expect(((await badCursor.json()) as { error: { code: string } }).error.code).toBe('ERR_VALIDATION');
+      await expectError(badCursor, 400, 'ERR_VALIDATION');
       const badState = await own.caller.request('GET', `/api/v1/orgs/${own.orgId}/credentials?state=lost`);
       expect(badState.status).toBe(400);
     });

@@ -5,10 +5,12 @@ import { verifyCredential, type JsonObject } from '@skillproof/core';
 import { addOrgKey } from '../src/domains/orgs/service.js';
 import { allocateStatusIndexes, STATUS_LIST_CAPACITY, STATUS_LIST_SIZE } from '../src/domains/issuing/status-lists.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
+import { expectError } from './helpers/expect-error.js';
 import {
   anonymous,
   createOrg,
   createSampleAchievement,
+  issuerWithAchievement,
   member,
   setSuspendableCredentials,
   type Caller,
@@ -58,10 +60,9 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(target);
-    ({ caller: issuer, orgId } = await member(ctx, 'issuer'));
+    ({ caller: issuer, orgId, achievementId } = await issuerWithAchievement(ctx));
     // Suspension needs credentials issued with a suspension entry; the default (off) is tested on its own below.
     await setSuspendableCredentials(ctx, orgId);
-    achievementId = (await createSampleAchievement(ctx, orgId)).achievementId;
   });
   afterAll(() => ctx?.close());
 
@@ -77,12 +78,6 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
 
   const change = (id: string, action: string, body?: unknown) =>
     issuer.request('POST', `/api/v1/orgs/${orgId}/credentials/${id}/${action}`, body);
-
-  async function expectError(res: Response, status: number, code: string) {
-    const body = (await res.json()) as { error: { code: string } };
-    expect(res.status, JSON.stringify(body)).toBe(status);
-    expect(body.error.code).toBe(code);
-  }
 
   const statusCheck = async (document: JsonObject) => {
     const report = await verifyCredential(document, { fetcher: appFetcher(ctx), clock: ctx.deps.clock });
@@ -321,10 +316,9 @@ describe.each(databaseTargets())('status lists on $name', (target) => {
     });
 
     it('is re-signed with the new key after a rotation', async () => {
-      const own = await member(ctx, 'issuer');
-      const a = await createSampleAchievement(ctx, own.orgId);
+      const own = await issuerWithAchievement(ctx);
       const res = await own.caller.request('POST', `/api/v1/orgs/${own.orgId}/credentials`, {
-        achievementId: a.achievementId,
+        achievementId: own.achievementId,
         recipient: { did: 'did:example:rotation' },
       });
       const { document } = (await res.json()) as { document: JsonObject };

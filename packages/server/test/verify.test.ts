@@ -12,6 +12,7 @@ import { createApp } from '../src/app.js';
 import type { CredentialRow } from '../src/db/schema.js';
 import { renderBadgePng } from '../src/domains/public/badge-image.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
+import { expectError } from './helpers/expect-error.js';
 import { createOrg, createSampleAchievement } from './helpers/fixtures.js';
 import { issueTestCredential, setTestCredentialState } from './helpers/public-fixtures.js';
 
@@ -176,8 +177,7 @@ describe.each(databaseTargets())('verification on $name', (target) => {
     }
     const nested = `${'['.repeat(200)}${']'.repeat(200)}`;
     const deep = await verify(`{"a":${nested}}`, 'application/json');
-    expect(deep.status).toBe(400);
-    expect(((await deep.json()) as { error: { code: string } }).error.code).toBe('ERR_INPUT_TOO_DEEP');
+    await expectError(deep, 400, 'ERR_INPUT_TOO_DEEP');
   });
 
   it('more than 10 MiB is 413 ERR_INPUT_TOO_LARGE', async () => {

@@ -126,3 +126,10 @@ export async function createSampleAchievement(
   const definition = AchievementDefinition.parse({ ...SAMPLE_ACHIEVEMENT, ...overrides });
   return ctx.db.transaction().execute((tx) => createAchievement(tx, orgId, definition, ctx.deps.clock(), null));
 }
+
+/** A signed-in issuer of a fresh organisation, and a sample achievement there to issue (with `overrides`). */
+export async function issuerWithAchievement(ctx: TestContext, overrides: Record<string, unknown> = {}) {
+  const issuer = await member(ctx, 'issuer');
+  const { achievementId } = await createSampleAchievement(ctx, issuer.orgId, overrides);
+  return { ...issuer, achievementId };
+}
