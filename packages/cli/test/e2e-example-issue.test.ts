@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentLoader, type JsonObject } from '@skillproof/core';
+import type { JsonObject } from '@skillproof/core';
 import { runCli } from './helpers/cli.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { referenceLoader, referenceStatus, type ReadJson } from '../../server/test/issuing-helpers.js';
 
 /**
  * Acceptance for issue 4: what `npm start` runs serves a fresh data folder (migrated, demo seeded); the example drives
@@ -79,7 +79,8 @@ describe('npm start + npm run example:issue', () => {
   });
 
   it('every valid credential verifies with @digitalbazaar/vc, its status lists checked independently', async () => {
-    const documentLoader = referenceLoader(server.url);
+    const readJson: ReadJson = async (path) => (await (await fetch(`${server.url}${path}`)).json()) as JsonObject;
+    const documentLoader = referenceLoader(readJson);
     const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
     const failures: string[] = [];
     for (const file of files('valid')) {
@@ -89,7 +90,7 @@ describe('npm start + npm run example:issue', () => {
         suite,
         documentLoader,
         checkStatus: (o: { credential: Record<string, unknown> }) =>
-          referenceStatus(o.credential as JsonObject, server.url, documentLoader),
+          referenceStatus(o.credential as JsonObject, readJson, documentLoader),
       });
       if (!result.verified) failures.push(`${file}: ${JSON.stringify(result.error ?? result)}`);
     }
@@ -100,55 +101,8 @@ describe('npm start + npm run example:issue', () => {
       suite,
       documentLoader,
       checkStatus: (o: { credential: Record<string, unknown> }) =>
-        referenceStatus(o.credential as JsonObject, server.url, documentLoader),
+        referenceStatus(o.credential as JsonObject, readJson, documentLoader),
     });
     expect(result.verified).toBe(false);
   }, 240_000);
 });
-
-const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
-
-/** Contexts from the bundle; did:web documents fetched from the running server over loopback HTTP, as the reference expects them. */
-function referenceLoader(base: string) {
-  const contexts = createDocumentLoader();
-  const cache = new Map<string, JsonObject>();
-  return async (url: string) => {
-    if (!url.startsWith('did:web:')) return contexts(url);
-    const [did, fragment] = url.split('#') as [string, string | undefined];
-    const path = did.split(':').slice(3).join('/');
-    let doc = cache.get(did);
-    if (!doc) {
-      doc = (await (await fetch(`${base}/${path}/did.json`)).json()) as JsonObject;
-      cache.set(did, doc);
-    }
-    if (fragment === undefined) return { contextUrl: null, documentUrl: url, document: doc };
-    const methods = doc['verificationMethod'] as JsonObject[];
-    const method = methods.find((m) => m['id'] === url || m['id'] === `#${fragment}`);
-    if (!method) throw new Error(`${url} is not in the DID document`);
-    return { contextUrl: null, documentUrl: url, document: { '@context': MULTIKEY_V1, ...method, id: url } };
-  };
-}
-
-/** An independent Bitstring Status List check: fetch the list, verify its proof with the reference, read the bit. */
-async function referenceStatus(
-  credential: JsonObject,
-  base: string,
-  documentLoader: ReturnType<typeof referenceLoader>,
-): Promise<{ verified: boolean }> {
-  const entries = ([] as JsonObject[]).concat(credential['credentialStatus'] as JsonObject | JsonObject[]);
-  for (const entry of entries) {
-    const listUrl = new URL(entry['statusListCredential'] as string);
-    const list = (await (await fetch(`${base}${listUrl.pathname}`)).json()) as JsonObject;
-    const listResult = await vc.verifyCredential({
-      credential: list,
-      suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
-      documentLoader,
-    });
-    if (!listResult.verified) return { verified: false };
-    const encoded = (list['credentialSubject'] as JsonObject)['encodedList'] as string;
-    const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
-    const index = Number(entry['statusListIndex']);
-    if ((bits[index >> 3]! >> (7 - (index & 7))) & 1) return { verified: false };
-  }
-  return { verified: true };
-}

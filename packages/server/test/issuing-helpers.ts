@@ -32,55 +32,75 @@ export function appFetcher(ctx: TestContext): Fetcher & { hits: Map<string, numb
 
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
 
+/** Reads the JSON document at a path of the server under test: in process, or over HTTP. */
+export type ReadJson = (path: string) => Promise<JsonObject>;
+
+const appJson =
+  (ctx: TestContext): ReadJson =>
+  async (path) =>
+    (await (await ctx.app.request(path)).json()) as JsonObject;
+
+const referenceSuite = () => new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+
 /**
- * A document loader for @digitalbazaar/vc: bundled contexts, and did:web documents fetched from the app. The
- * verification method is served on its own with the Multikey context, as the reference library loads it.
+ * A document loader for @digitalbazaar/vc: bundled contexts, and did:web documents read from the server under test
+ * (each once per loader). The verification method is served on its own with the Multikey context, as the reference
+ * library loads it.
  */
-export function referenceLoader(ctx: TestContext) {
+export function referenceLoader(readJson: ReadJson) {
   const contexts = createDocumentLoader();
+  const didDocuments = new Map<string, Promise<JsonObject>>();
   return async (url: string) => {
     if (!url.startsWith('did:web:')) return contexts(url);
     const [did, fragment] = url.split('#') as [string, string | undefined];
-    const res = await ctx.app.request(`/${did.split(':').slice(3).join('/')}/did.json`);
-    const doc = (await res.json()) as JsonObject;
-    if (fragment === undefined) return { contextUrl: null, documentUrl: url, document: doc };
-    const method = (doc['verificationMethod'] as JsonObject[]).find((m) => m['id'] === url);
+    let doc = didDocuments.get(did);
+    if (!doc) didDocuments.set(did, (doc = readJson(`/${did.split(':').slice(3).join('/')}/did.json`)));
+    if (fragment === undefined) return { contextUrl: null, documentUrl: url, document: await doc };
+    const method = ((await doc)['verificationMethod'] as JsonObject[]).find((m) => m['id'] === url);
     if (!method) throw new Error(`${url} is not in the DID document`);
     return { contextUrl: null, documentUrl: url, document: { '@context': MULTIKEY_V1, ...method } };
   };
 }
 
 /**
- * Verifies with @digitalbazaar/vc; each status entry is checked independently of Skillproof's core: the list is fetched
- * from the app, its proof verified by the reference library, and the bit read with zlib.
+ * The status check, made independently of Skillproof's core: each entry's list is read from the server, its proof
+ * verified by @digitalbazaar/vc (at `now`, default the current time), and its bit read with zlib; a set bit fails.
  */
+export async function referenceStatus(
+  credential: JsonObject,
+  readJson: ReadJson,
+  documentLoader: ReturnType<typeof referenceLoader>,
+  now?: Date,
+): Promise<{ verified: boolean }> {
+  for (const entry of statusEntries(credential)) {
+    const list = await readJson(new URL(entry['statusListCredential'] as string).pathname);
+    const listResult = await vc.verifyCredential({
+      credential: list,
+      suite: referenceSuite(),
+      documentLoader,
+      ...(now && { now }),
+    });
+    if (!listResult.verified) return { verified: false };
+    const encoded = (list['credentialSubject'] as JsonObject)['encodedList'] as string;
+    const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
+    const index = Number(entry['statusListIndex']);
+    if ((bits[index >> 3]! >> (7 - (index & 7))) & 1) return { verified: false };
+  }
+  return { verified: true };
+}
+
+/** Verifies with @digitalbazaar/vc, at the test clock's time, with {@link referenceStatus} as the status check. */
 export async function referenceVerify(ctx: TestContext, credential: JsonObject): Promise<{ verified: boolean }> {
-  const documentLoader = referenceLoader(ctx);
-  const suite = () => new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
-  const checkStatus = async ({ credential: c }: { credential: Record<string, unknown> }) => {
-    for (const entry of statusEntries(c as JsonObject)) {
-      const res = await ctx.app.request(new URL(entry['statusListCredential'] as string).pathname);
-      const list = (await res.json()) as JsonObject;
-      const listResult = await vc.verifyCredential({
-        credential: list,
-        suite: suite(),
-        documentLoader,
-        now: ctx.deps.clock(),
-      });
-      if (!listResult.verified) return { verified: false };
-      const encoded = (list['credentialSubject'] as JsonObject)['encodedList'] as string;
-      const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
-      const index = Number(entry['statusListIndex']);
-      if ((bits[index >> 3]! >> (7 - (index & 7))) & 1) return { verified: false };
-    }
-    return { verified: true };
-  };
+  const readJson = appJson(ctx);
+  const documentLoader = referenceLoader(readJson);
+  const now = ctx.deps.clock();
   const result = await vc.verifyCredential({
     credential,
-    suite: suite(),
+    suite: referenceSuite(),
     documentLoader,
-    now: ctx.deps.clock(),
-    checkStatus,
+    now,
+    checkStatus: ({ credential: c }: { credential: Record<string, unknown> }) =>
+      referenceStatus(c as JsonObject, readJson, documentLoader, now),
   });
   return { verified: result.verified };
 }
