@@ -42,6 +42,9 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
 });
 
+/** The path parameter of every route under `/api/v1/orgs/{orgId}`; routes `.extend` it with their own. */
+export const OrgParams = z.object({ orgId: z.uuid() });
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

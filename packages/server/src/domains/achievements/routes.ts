@@ -6,7 +6,7 @@ import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { decodeCursor, encodeCursor, pageOf } from '../../http/pagination.js';
-import { jsonBody, jsonResponse } from '../../http/schemas.js';
+import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
 import {
@@ -45,11 +45,9 @@ const VersionJson = z
   })
   .openapi('AchievementVersion');
 
-const orgParam = { orgId: z.string().openapi({ param: { name: 'orgId', in: 'path' } }) };
-const achievementParam = { achievementId: z.uuid().openapi({ param: { name: 'achievementId', in: 'path' } }) };
-const OneParams = z.object({ ...orgParam, ...achievementParam });
+const OneParams = OrgParams.extend({ achievementId: z.uuid() });
 const PublicParams = z.object({
-  ...achievementParam,
+  achievementId: z.uuid(),
   version: z
     .string()
     .regex(/^[1-9]\d{0,8}$/, 'must be a version number (1, 2, …)')
@@ -64,7 +62,7 @@ const createRoute = route({
   description: 'Creates an achievement (badge class) at version 1. `achievementType` defaults to MicroCredential.',
   tags: TAGS,
   request: {
-    params: z.object(orgParam),
+    params: OrgParams,
     body: jsonBody(AchievementDefinition),
   },
   responses: { 201: jsonResponse('Created', z.object({ achievement: AchievementJson })) },
@@ -78,7 +76,7 @@ const listRoute = route({
   description: 'Newest first, a page at a time: pass `nextCursor` back as `cursor` for the next page.',
   tags: TAGS,
   request: {
-    params: z.object(orgParam),
+    params: OrgParams,
     query: z.object({
       archived: z.enum(['true', 'false']).default('false').openapi({ description: 'Include archived achievements.' }),
       limit: z.coerce.number().int().min(1).max(100).default(50),

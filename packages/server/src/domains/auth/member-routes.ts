@@ -2,14 +2,13 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
+import { errorResponse, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, listAuditEntries } from './audit-log.js';
 import { addMember, changeMemberRole, listMembers, removeMember, type Member } from './members.js';
 import { AuditEntrySchema, EmailInput, MemberSchema, RoleSchema, iso } from './schemas.js';
 
 const TAGS = ['Members'];
 
-const OrgParams = z.object({ orgId: z.uuid() });
 const MemberParams = OrgParams.extend({ userId: z.uuid() });
 
 const memberView = (m: Member) => ({ ...m, since: iso(m.since) });

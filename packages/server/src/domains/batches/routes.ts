@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { errorResponse, jsonResponse } from '../../http/schemas.js';
+import { errorResponse, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { loadAchievementVersion } from '../achievements/service.js';
 import { BATCH_COLUMNS, CSV_LIMITS, parseBatchCsv } from './csv.js';
 import { BatchSchema, ReportRowSchema, RowErrorSchema } from './schemas.js';
@@ -20,8 +20,7 @@ export const isBatchUpload = (method: string, path: string): boolean => method =
 
 const RowDataSchema = z.partialRecord(z.enum(BATCH_COLUMNS), z.string());
 
-const OrgParam = z.object({ orgId: z.uuid() });
-const BatchParams = z.object({ orgId: z.uuid(), batchId: z.uuid() });
+const BatchParams = OrgParams.extend({ batchId: z.uuid() });
 
 const upload = route({
   method: 'post',
@@ -36,7 +35,7 @@ const upload = route({
     `${CSV_LIMITS.bytes / 1024 / 1024} MiB in all. The answer lists every invalid row and the first 100 valid ones.`,
   tags: TAGS,
   request: {
-    params: OrgParam,
+    params: OrgParams,
     query: z.object({
       achievementId: z.uuid().optional().openapi({ description: 'Required unless the form carries it.' }),
       filename: z.string().max(255).optional(),

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv, Principal } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse } from '../../http/schemas.js';
+import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import type { CredentialRow } from '../../db/schema.js';
 import { accountView } from '../auth/accounts.js';
 import { EmailInput, NewPassword, UserSchema } from '../auth/schemas.js';
@@ -63,8 +63,7 @@ const IdempotencyKey = z
       'made; with another body, 422 `ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever.',
   });
 
-const OrgParams = z.object({ orgId: z.uuid() });
-const CredentialParams = z.object({ orgId: z.uuid(), credentialId: z.string() });
+const CredentialParams = OrgParams.extend({ credentialId: z.string() });
 const Reason = z.string().trim().min(1).max(1000);
 
 const issueRoute = route({

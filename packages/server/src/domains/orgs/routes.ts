@@ -7,21 +7,10 @@ import { AppError } from '../../errors.js';
 import { access, roleRank } from '../../http/access.js';
 import type { AppEnv, Principal } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { jsonBody, jsonResponse } from '../../http/schemas.js';
+import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from '../achievements/image.js';
 import { didDocument, orgDid } from './identity.js';
-import {
-  KeyJson,
-  KeyRevoke,
-  keyJson,
-  MyOrgJson,
-  OrgCreate,
-  OrgIdParam,
-  OrgJson,
-  orgJson,
-  OrgPatch,
-  SlugParam,
-} from './schemas.js';
+import { KeyJson, KeyRevoke, keyJson, MyOrgJson, OrgCreate, OrgJson, orgJson, OrgPatch, SlugParam } from './schemas.js';
 import {
   createOrganization,
   findOrganizationBySlug,
@@ -63,7 +52,7 @@ const getOrg = route({
   access: access.org('viewer', 'orgs:read'),
   summary: 'Get an organisation',
   tags: TAGS,
-  request: { params: OrgIdParam },
+  request: { params: OrgParams },
   responses: { 200: jsonResponse('The organisation', z.object({ org: OrgJson })) },
 });
 
@@ -76,7 +65,7 @@ const patchOrg = route({
     'Changes the profile credentials show for the issuer, or whether credentials issued from now on carry a ' +
     'suspension entry (`suspendableCredentials`). The slug cannot change: the DID is made from it.',
   tags: TAGS,
-  request: { params: OrgIdParam, body: jsonBody(OrgPatch) },
+  request: { params: OrgParams, body: jsonBody(OrgPatch) },
   responses: { 200: jsonResponse('The organisation after the change', z.object({ org: OrgJson })) },
 });
 
@@ -87,7 +76,7 @@ const listKeys = route({
   summary: "List an organisation's signing keys",
   description: 'Every key the organisation has had, oldest first: public halves and history. Secrets never leave.',
   tags: TAGS,
-  request: { params: OrgIdParam },
+  request: { params: OrgParams },
   responses: { 200: jsonResponse('The keys', z.object({ keys: z.array(KeyJson) })) },
 });
 
@@ -100,7 +89,7 @@ const rotateKey = route({
     'Retires the active key (it stays in the DID document with `expires`, and still vouches for what it signed) and ' +
     'makes a new one active.',
   tags: TAGS,
-  request: { params: OrgIdParam },
+  request: { params: OrgParams },
   responses: { 201: jsonResponse('The new active key', z.object({ key: KeyJson, retired: z.string().nullable() })) },
 });
 
@@ -115,7 +104,7 @@ const revokeKey = route({
     'continues under a new key.',
   tags: TAGS,
   request: {
-    params: OrgIdParam.extend({ fragment: z.string().openapi({ param: { name: 'fragment', in: 'path' } }) }),
+    params: OrgParams.extend({ fragment: z.string() }),
     body: jsonBody(KeyRevoke),
   },
   responses: {

@@ -124,5 +124,4 @@ export const KeyRevoke = z
   .strict()
   .openapi('SigningKeyRevoke');
 
-export const OrgIdParam = z.object({ orgId: z.string().openapi({ param: { name: 'orgId', in: 'path' } }) });
 export const SlugParam = z.object({ slug: z.string().openapi({ param: { name: 'slug', in: 'path' } }) });
