@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { AppError } from '../errors.js';
 import { isUuid } from './schemas.js';
 
@@ -6,6 +7,12 @@ export interface Cursor {
   at: Date;
   id: string;
 }
+
+/** The query parameters of a list that pages with cursors; lists add theirs (`...PageQuery.shape`). */
+export const PageQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
 
 /** The opaque `nextCursor` a list answers with. */
 export function encodeCursor(at: Date, id: string): string {

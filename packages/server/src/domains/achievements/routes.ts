@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { decodeCursor, encodeCursor, pageOf } from '../../http/pagination.js';
+import { decodeCursor, encodeCursor, pageOf, PageQuery } from '../../http/pagination.js';
 import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
@@ -79,8 +79,7 @@ const listRoute = route({
     params: OrgParams,
     query: z.object({
       archived: z.enum(['true', 'false']).default('false').openapi({ description: 'Include archived achievements.' }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-      cursor: z.string().max(200).optional(),
+      ...PageQuery.shape,
     }),
   },
   responses: {

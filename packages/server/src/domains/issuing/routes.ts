@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv, Principal } from '../../http/env.js';
+import { PageQuery } from '../../http/pagination.js';
 import { route } from '../../http/route.js';
 import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import type { CredentialRow } from '../../db/schema.js';
@@ -104,8 +105,7 @@ const listRoute = route({
       achievementId: z.uuid().optional(),
       state: z.enum(CREDENTIAL_STATES).optional(),
       batchId: z.uuid().optional(),
-      cursor: z.string().max(200).optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
+      ...PageQuery.shape,
     }),
   },
   responses: {
