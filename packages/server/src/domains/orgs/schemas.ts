@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import type { Organization, Role } from '../../db/schema.js';
+import type { Organization } from '../../db/schema.js';
 import { ImageReference } from '../achievements/definition.js';
+import { RoleSchema } from '../auth/schemas.js';
 import { orgDid } from './identity.js';
 import { SLUG_PATTERN } from './service.js';
 import type { OrgKeyInfo } from './signing-keys.js';
@@ -82,7 +83,7 @@ export function orgJson(publicUrl: string, org: Organization): z.infer<typeof Or
 }
 
 export const MyOrgJson = OrgJson.extend({
-  role: z.enum(['owner', 'admin', 'issuer', 'assessor', 'viewer'] satisfies Role[]),
+  role: RoleSchema,
 }).openapi('MyOrganization');
 
 export const KeyJson = z
