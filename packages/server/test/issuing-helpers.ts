@@ -30,6 +30,9 @@ export function appFetcher(ctx: TestContext): Fetcher & { hits: Map<string, numb
   return Object.assign(fetcher, { hits });
 }
 
+/** Bit `index` of a Bitstring Status List (the first index is the most significant bit of the first byte). */
+export const bitOf = (bits: Uint8Array, index: number) => (bits[index >> 3]! >> (7 - (index & 7))) & 1;
+
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
 
 /** Reads the JSON document at a path of the server under test: in process, or over HTTP. */
@@ -84,7 +87,7 @@ export async function referenceStatus(
     const encoded = (list['credentialSubject'] as JsonObject)['encodedList'] as string;
     const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
     const index = Number(entry['statusListIndex']);
-    if ((bits[index >> 3]! >> (7 - (index & 7))) & 1) return { verified: false };
+    if (bitOf(bits, index)) return { verified: false };
   }
   return { verified: true };
 }

@@ -15,7 +15,7 @@ import {
   setSuspendableCredentials,
   type Caller,
 } from './helpers/fixtures.js';
-import { appFetcher, referenceVerify, statusEntries } from './issuing-helpers.js';
+import { appFetcher, bitOf, referenceVerify, statusEntries } from './issuing-helpers.js';
 
 const ROLLBACK = new Error('rollback');
 
@@ -49,8 +49,6 @@ function randomFrom(seed: number | 'zeros'): (n: number) => Uint8Array {
     return out;
   };
 }
-
-const bitOf = (bits: Uint8Array, index: number) => (bits[index >> 3]! >> (7 - (index & 7))) & 1;
 
 describe.each(databaseTargets())('status lists on $name', (target) => {
   let ctx: TestContext;
