@@ -4,14 +4,12 @@ import { Resvg } from '@resvg/resvg-js';
 import { bakePng, bakeSvg } from '@skillproof/core';
 import { AppError } from '../src/errors.js';
 import { decodeImage, findActiveContent, MAX_IMAGE_BYTES } from '../src/domains/achievements/image.js';
+import { dataUri } from './helpers/fixtures.js';
 
 const SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
 const svg = (body: string, attrs = '') => `<svg ${SVG_NS} width="10" height="10"${attrs}>${body}</svg>`;
 const PLAIN_SVG = svg('<circle cx="5" cy="5" r="4" fill="#036"/>');
 const PNG = new Uint8Array(new Resvg(PLAIN_SVG).render().asPng());
-
-const dataUri = (type: string, bytes: Uint8Array | string) =>
-  `data:${type};base64,${Buffer.from(bytes).toString('base64')}`;
 
 function codeOf(uri: string): string | undefined {
   try {

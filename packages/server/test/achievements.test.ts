@@ -5,12 +5,11 @@ import { checkTerms, createDocumentLoader, type JsonObject } from '@skillproof/c
 import { assertIssuable, loadAchievementVersion } from '../src/domains/achievements/service.js';
 import { MAX_IMAGE_BYTES } from '../src/domains/achievements/image.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { anonymous, member, SAMPLE_ACHIEVEMENT, tokenFor, type Caller } from './helpers/fixtures.js';
+import { errorOf } from './helpers/errors.js';
+import { anonymous, dataUri, member, SAMPLE_ACHIEVEMENT, tokenFor, type Caller } from './helpers/fixtures.js';
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>';
 const PNG = new Uint8Array(new Resvg(SVG).render().asPng());
-const dataUri = (type: string, bytes: Uint8Array | string) =>
-  `data:${type};base64,${Buffer.from(bytes).toString('base64')}`;
 
 interface Achievement {
   id: string;
@@ -25,14 +24,6 @@ interface Achievement {
 
 async function body<T>(res: Response | Promise<Response>): Promise<T> {
   return (await (await res).json()) as T;
-}
-
-async function errorOf(res: Response) {
-  return (
-    (await res.json()) as {
-      error: { code: string; message: string; details?: { issues?: { path: string }[]; path?: string } };
-    }
-  ).error;
 }
 
 describe.each(databaseTargets())('achievements on $name', (target) => {

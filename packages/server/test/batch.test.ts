@@ -5,7 +5,7 @@ import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
 import type { BatchView, ReportRow } from '../src/domains/batches/schemas.js';
 import { startBackgroundJobs } from '../src/jobs/background-jobs.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import {
   createSampleAchievement,
   issuerWithAchievement,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../src/http/authenticate.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import {
   anonymous,
   callerWith,

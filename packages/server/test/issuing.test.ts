@@ -8,7 +8,7 @@ import {
   type JsonObject,
 } from '@skillproof/core';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import { createSampleAchievement, issuerWithAchievement, member, tokenFor, type Caller } from './helpers/fixtures.js';
 import { appFetcher, referenceVerify } from './issuing-helpers.js';
 

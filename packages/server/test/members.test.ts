@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/db/schema.js';
 import { ROLES, roleRank } from '../src/http/access.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import { addMember, createUser, member, sessionFor, tokenFor, type Caller } from './helpers/fixtures.js';
 
 /** Organisation members and roles (the owner rules, the last-owner rule), and reading the audit log. */

@@ -4,20 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTerms, createDocumentLoader, type JsonObject } from '@skillproof/core';
 import { SLUG_PATTERN } from '../src/domains/orgs/service.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { anonymous, createOrg, createUser, member, sessionFor, tokenFor, type Caller } from './helpers/fixtures.js';
+import { errorOf } from './helpers/errors.js';
+import {
+  anonymous,
+  createOrg,
+  createUser,
+  dataUri,
+  member,
+  sessionFor,
+  tokenFor,
+  type Caller,
+} from './helpers/fixtures.js';
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>';
-const svgDataUri = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 
 let slugs = 0;
 const freshSlug = () => `org-${Date.now().toString(36)}-${(slugs++).toString(36)}`;
 
 interface OrgBody {
   org: { id: string; slug: string; did: string; parentOrgId: string | null } & Record<string, unknown>;
-}
-
-async function errorOf(res: Response) {
-  return ((await res.json()) as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
 }
 
 describe.each(databaseTargets())('organisations on $name', (target) => {
@@ -140,7 +145,7 @@ describe.each(databaseTargets())('organisations on $name', (target) => {
     const scripted = await create(staff, {
       slug: freshSlug(),
       name: 'X',
-      image: svgDataUri('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+      image: dataUri('image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
     });
     expect([scripted.status, (await errorOf(scripted)).code]).toEqual([400, 'ERR_IMAGE_INVALID']);
     const after = await ctx.db
@@ -361,7 +366,7 @@ describe.each(databaseTargets())('organisations on $name', (target) => {
       name: 'Image Org',
       url: 'https://image.example.org',
       email: 'hello@image.example.org',
-      image: svgDataUri(SVG),
+      image: dataUri('image/svg+xml', SVG),
     });
     expect(res.status).toBe(201);
     const profileRes = await ctx.app.request(`/orgs/${slug}/profile`);

@@ -5,7 +5,7 @@ import { verifyCredential, type JsonObject } from '@skillproof/core';
 import { addOrgKey } from '../src/domains/orgs/service.js';
 import { allocateStatusIndexes, STATUS_LIST_CAPACITY, STATUS_LIST_SIZE } from '../src/domains/issuing/status-lists.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import {
   anonymous,
   createOrg,

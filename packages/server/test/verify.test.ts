@@ -12,7 +12,7 @@ import { createApp } from '../src/app.js';
 import type { CredentialRow } from '../src/db/schema.js';
 import { renderBadgePng } from '../src/domains/public/badge-image.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { expectError } from './helpers/expect-error.js';
+import { expectError } from './helpers/errors.js';
 import { createOrg, createSampleAchievement } from './helpers/fixtures.js';
 import { issueTestCredential, setTestCredentialState } from './helpers/public-fixtures.js';
 

@@ -111,6 +111,10 @@ export async function member(ctx: TestContext, role: Role, orgId?: string) {
   return { user, orgId: org, caller: await sessionFor(ctx, user.id) };
 }
 
+/** An image as a `data:` URI, as achievements and organisations take uploads. */
+export const dataUri = (type: string, bytes: Uint8Array | string) =>
+  `data:${type};base64,${Buffer.from(bytes).toString('base64')}`;
+
 export const SAMPLE_ACHIEVEMENT = {
   name: 'Data Analysis with SQL',
   description: 'Queries, joins and aggregates relational data to answer business questions.',
