@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv, Principal } from '../../http/env.js';
 import { PageQuery } from '../../http/pagination.js';
+import { etagOf, matchesEtag } from '../../http/etag.js';
 import { route } from '../../http/route.js';
 import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import type { CredentialRow } from '../../db/schema.js';
@@ -325,17 +326,6 @@ function checkSessionCsrf(principal: Principal | null, sent: string | undefined)
   }
 }
 
-function statusEtag(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url')}"`;
-}
-
-function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  // RFC 9110 §13.1.2: If-None-Match compares weakly.
-  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
-
 async function claimPageError(c: Context<AppEnv>, e: unknown) {
   if (e instanceof AppError && e.code === 'ERR_NOT_FOUND') return sendClaimPage(c, claimGonePage(e.message), 404);
   if (e instanceof AppError && e.code === 'ERR_GONE') return sendClaimPage(c, claimGonePage(e.message), 410);
@@ -436,7 +426,7 @@ export function registerIssuingRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = JSON.stringify(document);
     const headers = {
       'content-type': 'application/vc+ld+json',
-      etag: statusEtag(body),
+      etag: etagOf(body),
       'cache-control': 'public, max-age=0, must-revalidate',
     };
     if (matchesEtag(c.req.valid('header')['if-none-match'], headers.etag)) return c.body(null, 304, headers);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { etagOf, matchesEtag } from '../../http/etag.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { buildProfile, OB_V3_CONTEXT, VC_V2_CONTEXT } from '@skillproof/core';
@@ -166,11 +166,10 @@ async function publicOrg(c: Context<AppEnv>, slug: string) {
 
 /** A public JSON document with a strong ETag; 304 when the client already has it. */
 function cachedJson<T extends Record<string, unknown>>(c: Context<AppEnv>, body: T, contentType: string) {
-  const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 32)}"`;
-  const headers = { ...PUBLIC_HEADERS, ETag: etag };
-  const match = c.req.header('if-none-match');
-  if (match?.split(',').some((t) => t.trim() === etag)) return c.body(null, 304, headers);
-  return c.json(body, 200, { ...headers, 'Content-Type': contentType });
+  const text = JSON.stringify(body);
+  const headers = { ...PUBLIC_HEADERS, ETag: etagOf(text) };
+  if (matchesEtag(c.req.header('if-none-match'), headers.ETag)) return c.body(null, 304, headers);
+  return c.body(text, 200, { ...headers, 'Content-Type': contentType });
 }
 
 /** A parent must be an organisation where the caller is admin or owner (and, for a bound token, its own). */
