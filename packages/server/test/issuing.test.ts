@@ -9,7 +9,14 @@ import {
 } from '@skillproof/core';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
-import { createSampleAchievement, issuerWithAchievement, member, tokenFor, type Caller } from './helpers/fixtures.js';
+import {
+  createOrg,
+  createSampleAchievement,
+  issuerWithAchievement,
+  member,
+  tokenFor,
+  type Caller,
+} from './helpers/fixtures.js';
 import { appFetcher, referenceVerify } from './issuing-helpers.js';
 
 interface Issued {
@@ -145,6 +152,30 @@ describe.each(databaseTargets())('issuing credentials on $name', (target) => {
     const tampered = structuredClone(document);
     (tampered['credentialSubject'] as JsonObject)['id'] = 'did:example:someone-else';
     expect(await referenceVerify(ctx, tampered)).toEqual({ verified: false });
+  });
+
+  it("names the issuer's parent organisation in the issuer Profile, and still verifies", async () => {
+    const child = await createOrg(ctx);
+    await ctx.db.updateTable('organizations').set({ parentOrgId: orgId }).where('id', '=', child.id).execute();
+    const { caller } = await member(ctx, 'issuer', child.id);
+    const { achievementId: childAchievement } = await createSampleAchievement(ctx, child.id);
+    const { document } = await issued(
+      await caller.request('POST', `/api/v1/orgs/${child.id}/credentials`, {
+        achievementId: childAchievement,
+        recipient: { email: 'child@example.org' },
+      }),
+    );
+    const parent = await ctx.db
+      .selectFrom('organizations')
+      .select('slug')
+      .where('id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    expect(document['issuer']).toMatchObject({
+      id: `did:web:skillproof.test:orgs:${child.slug}`,
+      parentOrg: { id: `did:web:skillproof.test:orgs:${parent.slug}`, type: ['Profile'] },
+    });
+    const result = await verifyCredential(document, { fetcher: appFetcher(ctx), clock: ctx.deps.clock });
+    expect(result.verified).toBe(true);
   });
 
   it('with suspendableCredentials on: a revocation and a suspension entry, reported as an OB 3.0 departure', async () => {

@@ -18,7 +18,7 @@ import type { AppDeps, Principal } from '../../http/env.js';
 import { newSecret, secretHash } from '../../security/tokens.js';
 import { achievementInput } from '../achievements/definition.js';
 import { loadAchievementVersion } from '../achievements/service.js';
-import { issuerProfile, signingKeyFor } from '../orgs/service.js';
+import { getOrganization, issuerProfile, signingKeyFor } from '../orgs/service.js';
 import { claimMail } from './claim-mail.js';
 import { allocateStatusIndexes, statusListUrl, type StatusIndex } from './status-lists.js';
 
@@ -126,6 +126,9 @@ export async function issueCredentials(
   const suspension = org.suspendableCredentials
     ? await allocateStatusIndexes(tx, orgId, 'suspension', items.length, now)
     : undefined;
+  // The issuer Profile names its parent organisation, as the public profile does.
+  const parent = org.parentOrgId ? await getOrganization(tx, org.parentOrgId) : undefined;
+  const issuer = issuerProfile(deps.publicUrl, org, parent);
   const achievementJson = achievementInput(
     deps.publicUrl,
     achievement.achievementId,
@@ -137,7 +140,7 @@ export async function issueCredentials(
   const unsigned = items.map((item, i) => {
     const credential = buildAchievementCredential({
       id: credentialUrl(deps.publicUrl, ids[i]!),
-      issuer: issuerProfile(deps.publicUrl, org),
+      issuer,
       name: achievement.definition.name,
       validFrom: recipients[i]!.validFrom,
       ...(recipients[i]!.validUntil && { validUntil: recipients[i]!.validUntil }),
