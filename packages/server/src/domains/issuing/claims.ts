@@ -6,7 +6,7 @@ import type { AppDeps, Principal } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
 import { hashPassword } from '../../security/passwords.js';
 import { secretHash } from '../../security/tokens.js';
-import { actingAs, createAccount, findAccountByEmail } from '../auth/accounts.js';
+import { actingAs, createAccount } from '../auth/accounts.js';
 import { PASSWORD_MIN_LENGTH } from '../auth/schemas.js';
 import { startSession, type NewSession } from '../auth/sessions.js';
 
@@ -33,19 +33,24 @@ export interface PendingClaim {
  */
 export async function findPendingClaim(db: Kysely<Database>, token: string): Promise<PendingClaim> {
   if (!CLAIM_TOKEN.test(token)) throw unknownToken();
-  const credential = await db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('claimTokenHash', '=', secretHash(token))
+  // One statement, so one snapshot: a concurrent claim that created the account also shows as claimed (410), never
+  // as "an account exists" (409) with the credential still unclaimed.
+  const found = await db
+    .selectFrom('credentials as c')
+    .leftJoin('users as u', 'u.email', 'c.recipientEmail')
+    .selectAll('c')
+    .select('u.id as accountId')
+    .where('c.claimTokenHash', '=', secretHash(token))
     .executeTakeFirst();
-  if (!credential) throw unknownToken();
+  if (!found) throw unknownToken();
+  const { accountId, ...credential } = found;
   if (credential.claimedAt !== null) throw usedToken();
   const document = credential.document as { name?: unknown; issuer?: { name?: unknown } };
   return {
     credential,
     achievementName: typeof document.name === 'string' ? document.name : 'a credential',
     issuerName: typeof document.issuer?.name === 'string' ? document.issuer.name : 'The issuer',
-    accountExists: (await findAccountByEmail(db, credential.recipientEmail!)) !== undefined,
+    accountExists: accountId !== null,
   };
 }
 
