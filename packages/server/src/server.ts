@@ -30,7 +30,6 @@ export interface RunningServer {
  * and serves. What `skillproof serve` and `npm start` run.
  */
 export async function startServer(config: ServerConfig, options: { fetcher?: Fetcher } = {}): Promise<RunningServer> {
-  await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
   );

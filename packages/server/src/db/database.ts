@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import type { Database } from './schema.js';
@@ -45,7 +47,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create(options.dataDir ?? 'memory://', {
+  const dataDir = options.dataDir ?? 'memory://';
+  // PGlite creates its own folder but not the folders above it.
+  if (!dataDir.includes('://')) await mkdir(dirname(resolve(dataDir)), { recursive: true });
+  const pglite = await PGlite.create(dataDir, {
     parsers: { 20: (v: string) => Number(v) },
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins });
