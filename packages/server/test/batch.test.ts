@@ -384,6 +384,100 @@ describe.each(databaseTargets())('bulk issuance on $name', (target) => {
     expect(await again.json()).toMatchObject({ error: { code: 'ERR_STATE', details: { status: 'cancelled' } } });
   });
 
+  describe('Idempotency-Key', () => {
+    const uploadWithKey = (key: string, csv: string, query = `achievementId=${achievementId}`) =>
+      ctx.app.request(`${batchesPath()}?${query}`, {
+        method: 'POST',
+        headers: { ...issuer.headers, 'content-type': 'text/csv', 'idempotency-key': key },
+        body: csv,
+      });
+    const batchesWithKey = (key: string) =>
+      ctx.db.selectFrom('batches').select('id').where('orgId', '=', orgId).where('idempotencyKey', '=', key).execute();
+    const batchCount = async () =>
+      (await ctx.db.selectFrom('batches').select('id').where('orgId', '=', orgId).execute()).length;
+
+    it('a re-sent upload answers 200 with the same batch and preview; anything else with the key is 422', async () => {
+      // 104 valid rows (the preview shows the first 100) and one invalid row after them.
+      const csv =
+        'email,name,valid_from\n' +
+        Array.from({ length: 104 }, (_, i) => `k${i}@example.org,K ${i},2026-01-01`).join('\n') +
+        '\nnot-an-email,Bad,\n';
+      const res = await uploadWithKey('upload-1', csv, `achievementId=${achievementId}&filename=cohort.csv`);
+      expect(res.status).toBe(201);
+      const first = (await res.json()) as { batch: BatchView; rows: RowView[] };
+      expect(first.rows).toHaveLength(101);
+      const count = await batchCount();
+
+      const again = await uploadWithKey('upload-1', csv, `achievementId=${achievementId}&filename=cohort.csv`);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual(first);
+      expect(await batchesWithKey('upload-1')).toEqual([{ id: first.batch.id }]);
+
+      for (const [changed, body, query] of [
+        ['file', csv.replace('k0@', 'k0-other@'), `achievementId=${achievementId}&filename=cohort.csv`],
+        ['file name', csv, `achievementId=${achievementId}&filename=other.csv`],
+        ['no file name', csv, `achievementId=${achievementId}`],
+        ['achievement', csv, `achievementId=${(await createSampleAchievement(ctx, orgId)).achievementId}`],
+      ] as const) {
+        const error = await expectError(await uploadWithKey('upload-1', body, query), 422, 'ERR_IDEMPOTENCY_MISMATCH');
+        expect(error.message, changed).toBe(
+          'This Idempotency-Key was used with another upload (achievement, file name or file); use a new key for a ' +
+            'new batch.',
+        );
+      }
+      expect(await batchCount()).toBe(count);
+
+      // Still a replay once the batch is confirmed: same id, its status now.
+      expect((await confirm(first.batch.id)).status).toBe(202);
+      const later = await uploadWithKey('upload-1', csv, `achievementId=${achievementId}&filename=cohort.csv`);
+      expect(later.status).toBe(200);
+      const replayed = (await later.json()) as { batch: BatchView; rows: RowView[] };
+      expect(replayed.batch).toMatchObject({ id: first.batch.id, status: 'queued' });
+      expect(replayed.rows).toEqual(first.rows);
+      await drain(50);
+      expect(await credentialsOf(first.batch.id)).toHaveLength(104);
+
+      // Without the header, the same upload is a new batch, as before.
+      expect((await upload(csv)).status).toBe(201);
+      expect(await batchCount()).toBe(count + 1);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['with a space', 'a b'],
+      ['256 characters', 'k'.repeat(256)],
+    ])('a key %s is 400 ERR_VALIDATION, nothing stored', async (_name, key) => {
+      const count = await batchCount();
+      const error = await expectError(await uploadWithKey(key, 'email\nx@example.org\n'), 400, 'ERR_VALIDATION');
+      expect(error.message).toContain('idempotency-key');
+      expect(await batchCount()).toBe(count);
+    });
+
+    it('10 concurrent identical uploads with one key make one batch, which issues each row once', async () => {
+      const csv = 'email\n' + Array.from({ length: 30 }, (_, i) => `burst${i}@example.org`).join('\n');
+      const responses = await Promise.all(Array.from({ length: 10 }, () => uploadWithKey('burst', csv)));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+      const bodies = await Promise.all(responses.map(async (r) => (await r.json()) as { batch: BatchView }));
+      const ids = new Set(bodies.map((b) => b.batch.id));
+      expect(ids.size).toBe(1);
+      const [id] = ids;
+      expect(await batchesWithKey('burst')).toEqual([{ id }]);
+
+      expect((await confirm(id!)).status).toBe(202);
+      await drain(7);
+      expect(await credentialsOf(id!)).toHaveLength(30);
+      const perRecipient = await ctx.db
+        .selectFrom('credentials')
+        .select(['recipientEmail', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('orgId', '=', orgId)
+        .where('recipientEmail', 'like', 'burst%')
+        .groupBy('recipientEmail')
+        .execute();
+      expect(perRecipient).toHaveLength(30);
+      expect(perRecipient.every((r) => Number(r.n) === 1)).toBe(true);
+    });
+  });
+
   it("another organisation's batch is not found", async () => {
     const { batch } = await preview('email\nmine@example.org\n');
     const stranger = await member(ctx, 'owner');

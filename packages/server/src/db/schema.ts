@@ -200,6 +200,9 @@ export interface BatchesTable {
   createdAt: CreatedAt;
   confirmedAt: Timestamp | null;
   completedAt: Timestamp | null;
+  /** The upload's Idempotency-Key, and the hash of what it was sent with (achievement, file name, bytes). */
+  idempotencyKey: string | null;
+  requestHash: string | null;
 }
 
 export type BatchRowState = 'invalid' | 'pending' | 'issued' | 'failed';

@@ -139,7 +139,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_by uuid REFERENCES users(id),
       created_at timestamptz NOT NULL DEFAULT now(),
       confirmed_at timestamptz,
-      completed_at timestamptz
+      completed_at timestamptz,
+      idempotency_key text,
+      request_hash text,
+      UNIQUE (org_id, idempotency_key)
     );
     CREATE INDEX batches_org ON batches (org_id, created_at);
     CREATE INDEX batches_open ON batches (status) WHERE status IN ('queued', 'running');

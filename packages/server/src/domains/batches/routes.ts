@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -10,7 +11,16 @@ import { loadAchievementVersion } from '../achievements/service.js';
 import { BATCH_COLUMNS, CSV_LIMITS, parseBatchCsv } from './csv.js';
 import { BatchSchema, ReportRowSchema, RowErrorSchema } from './schemas.js';
 import { reportCsv } from './report-csv.js';
-import { batchReport, cancelBatch, confirmBatch, createBatch, getBatch, previewRows } from './service.js';
+import {
+  batchReport,
+  cancelBatch,
+  confirmBatch,
+  createBatch,
+  findBatchByKey,
+  getBatch,
+  previewRows,
+  storedPreview,
+} from './service.js';
 
 const TAGS = ['Bulk issuance'];
 const UPLOAD_PATH = /^\/api\/v1\/orgs\/[^/]+\/batches\/?$/;
@@ -21,6 +31,22 @@ export const isBatchUpload = (method: string, path: string): boolean => method =
 const RowDataSchema = z.partialRecord(z.enum(BATCH_COLUMNS), z.string());
 
 const BatchParams = OrgParams.extend({ batchId: z.uuid() });
+
+const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1 to 255 visible ASCII characters' })
+  .optional()
+  .openapi({
+    description:
+      'Makes re-sending an upload safe: a second upload with the same key, achievement, file name and file answers ' +
+      '200 with the batch the first made (its preview, same id, whatever its status now); with anything else, 422 ' +
+      '`ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever, apart from those of single issuance.',
+  });
+
+const Preview = z.object({
+  batch: BatchSchema,
+  rows: z.array(z.object({ row: z.number().int(), data: RowDataSchema, errors: z.array(RowErrorSchema) })),
+});
 
 const upload = route({
   method: 'post',
@@ -40,6 +66,7 @@ const upload = route({
       achievementId: z.uuid().optional().openapi({ description: 'Required unless the form carries it.' }),
       filename: z.string().max(255).optional(),
     }),
+    headers: z.object({ 'idempotency-key': IdempotencyKey }),
     body: {
       content: {
         'text/csv': { schema: { type: 'string' } },
@@ -54,19 +81,15 @@ const upload = route({
     },
   },
   responses: {
-    201: jsonResponse(
-      'The batch, in preview, with its invalid rows and the first valid ones.',
-      z.object({
-        batch: BatchSchema,
-        rows: z.array(z.object({ row: z.number().int(), data: RowDataSchema, errors: z.array(RowErrorSchema) })),
-      }),
-    ),
+    201: jsonResponse('The batch, in preview, with its invalid rows and the first valid ones.', Preview),
+    200: jsonResponse('A replay: the batch this Idempotency-Key already made, with the same preview.', Preview),
     400: errorResponse(
       'No header, unknown or repeated columns (`ERR_CSV_HEADER`), not UTF-8 (`ERR_CSV_ENCODING`), no rows.',
     ),
     404: errorResponse('No such achievement in this organisation.'),
     413: errorResponse('The file is too large or has too many rows (`ERR_INPUT_TOO_LARGE`).'),
     415: errorResponse('Neither `text/csv` nor a form (`ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+    422: errorResponse('The Idempotency-Key was used with another upload (`ERR_IDEMPOTENCY_MISMATCH`).'),
   },
 });
 
@@ -158,21 +181,46 @@ const KEEP_ALIVE_MS = 15_000;
 export function registerBatchesRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(upload, async (c) => {
     const deps = c.get('deps');
-    const org = c.get('org')!;
-    const query = c.req.valid('query');
-    const { source, achievementId, filename } = await csvSource(c, query);
+    const orgId = c.get('org')!.id;
+    const key = c.req.valid('header')['idempotency-key'];
+    const { source, achievementId, filename } = await csvSource(c, c.req.valid('query'));
     // Before reading the file: an unknown achievement should not cost a 64 MiB upload.
-    await loadAchievementVersion(deps.db, org.id, achievementId);
-    const { rows } = await parseBatchCsv(source, { now: deps.clock() });
-    const batch = await createBatch(deps.db, {
-      orgId: org.id,
-      achievementId,
-      filename,
-      rows,
-      principal: c.get('principal')!,
-      now: deps.clock(),
-    });
-    return c.json({ batch, rows: previewRows(rows) }, 201);
+    await loadAchievementVersion(deps.db, orgId, achievementId);
+    // The request an Idempotency-Key stands for: the achievement, the file name and the file's bytes.
+    const hash = createHash('sha256').update(JSON.stringify([achievementId.toLowerCase(), filename]) + '\n');
+    const { rows } = await parseBatchCsv(key === undefined ? source : hashed(source, hash), { now: deps.clock() });
+    const idempotency = key === undefined ? undefined : { key, requestHash: hash.digest('base64url') };
+    const replay = async () => {
+      if (!idempotency) return undefined;
+      const earlier = await findBatchByKey(deps.db, orgId, idempotency.key);
+      if (earlier && earlier.requestHash !== idempotency.requestHash) {
+        throw new AppError(
+          'ERR_IDEMPOTENCY_MISMATCH',
+          'This Idempotency-Key was used with another upload (achievement, file name or file); use a new key for a ' +
+            'new batch.',
+        );
+      }
+      return earlier && c.json(await storedPreview(deps.db, orgId, earlier.id), 200);
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      const batch = await createBatch(deps.db, {
+        orgId,
+        achievementId,
+        filename,
+        rows,
+        principal: c.get('principal')!,
+        now: deps.clock(),
+        ...(idempotency && { idempotency }),
+      });
+      return c.json({ batch, rows: previewRows(rows) }, 201);
+    } catch (e) {
+      // A concurrent upload with the same key committed first: answer as its replay.
+      const concurrent = isUniqueViolation(e) ? await replay() : undefined;
+      if (concurrent) return concurrent;
+      throw e;
+    }
   });
 
   app.openapi(getOne, async (c) => {
@@ -270,6 +318,16 @@ async function csvSource(
   }
   throw new AppError('ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as text/csv, or as the file of a multipart form.');
 }
+
+/** The bytes of `source`, added to `hash` as they pass. */
+async function* hashed(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === '23505';
 
 async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
   if (!stream) return;

@@ -15,7 +15,8 @@ const notFound = () => new AppError('ERR_NOT_FOUND', 'No batch with this id in t
 
 /**
  * Stores an uploaded batch for preview: the batch and every row (`invalid` with its errors, or `pending`) in one
- * transaction. Nothing is issued until {@link confirmBatch}.
+ * transaction. Nothing is issued until {@link confirmBatch}. A second batch with the organisation's
+ * `idempotency.key` fails on the unique constraint (23505) before any row is written.
  */
 export async function createBatch(
   db: Kysely<Database>,
@@ -26,6 +27,7 @@ export async function createBatch(
     rows: ParsedRow[];
     principal: Principal;
     now: Date;
+    idempotency?: { key: string; requestHash: string };
   },
 ): Promise<BatchView> {
   const { orgId, rows, now } = input;
@@ -50,6 +52,8 @@ export async function createBatch(
         createdAt: now,
         confirmedAt: null,
         completedAt: null,
+        idempotencyKey: input.idempotency?.key ?? null,
+        requestHash: input.idempotency?.requestHash ?? null,
       })
       .execute();
     for (let i = 0; i < rows.length; i += INSERT_ROWS_AT_ONCE) {
@@ -215,6 +219,64 @@ export async function batchReport(
         errors: r.errors ?? [],
       };
     }),
+  };
+}
+
+/** The organisation's batch uploaded with this Idempotency-Key, if any, with the hash of that upload. */
+export async function findBatchByKey(
+  db: Kysely<Database>,
+  orgId: string,
+  key: string,
+): Promise<{ id: string; requestHash: string | null } | undefined> {
+  return db
+    .selectFrom('batches')
+    .select(['id', 'requestHash'])
+    .where('orgId', '=', orgId)
+    .where('idempotencyKey', '=', key)
+    .executeTakeFirst();
+}
+
+/**
+ * A stored batch's preview as its upload answered it ({@link previewRows} of what was parsed then): every invalid
+ * row and the first `validShown` valid ones, with the errors the file had (not those of rows that failed to issue).
+ */
+export async function storedPreview(
+  db: Kysely<Database>,
+  orgId: string,
+  batchId: string,
+  validShown = 100,
+): Promise<{ batch: BatchView; rows: Pick<ParsedRow, 'row' | 'data' | 'errors'>[] }> {
+  const batch = await getBatch(db, orgId, batchId);
+  const rows = await db
+    .selectFrom('batchRows')
+    // As text: CamelCasePlugin would rename the keys of a JSON value it returns (valid_from → validFrom).
+    .select(['rowNumber', sql<string>`data::text`.as('data'), 'state', 'errors'])
+    .where('batchId', '=', batchId)
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'invalid'),
+        eb(
+          'rowNumber',
+          'in',
+          eb
+            .selectFrom('batchRows')
+            .select('rowNumber')
+            .where('batchId', '=', batchId)
+            .where('state', '!=', 'invalid')
+            .orderBy('rowNumber')
+            .limit(validShown),
+        ),
+      ]),
+    )
+    .orderBy('rowNumber')
+    .execute();
+  return {
+    batch,
+    rows: rows.map((r) => ({
+      row: r.rowNumber,
+      data: JSON.parse(r.data) as RowData,
+      errors: r.state === 'invalid' ? (r.errors ?? []) : [],
+    })),
   };
 }
 
