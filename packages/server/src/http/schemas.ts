@@ -57,3 +57,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * ```
  */
 export const isUuid = (s: string): boolean => UUID.test(s);
+
+/** An optional `Idempotency-Key` header (1 to 255 visible ASCII characters), with what a retry with it answers. */
+export const idempotencyKeyHeader = (description: string) =>
+  z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1 to 255 visible ASCII characters' })
+    .optional()
+    .openapi({ description });

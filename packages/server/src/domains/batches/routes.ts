@@ -6,7 +6,8 @@ import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
-import { errorResponse, jsonResponse, OrgParams } from '../../http/schemas.js';
+import { errorResponse, idempotencyKeyHeader, jsonResponse, OrgParams } from '../../http/schemas.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { loadAchievementVersion } from '../achievements/service.js';
 import { BATCH_COLUMNS, CSV_LIMITS, parseBatchCsv } from './csv.js';
 import { BatchSchema, ReportRowSchema, RowErrorSchema } from './schemas.js';
@@ -32,16 +33,11 @@ const RowDataSchema = z.partialRecord(z.enum(BATCH_COLUMNS), z.string());
 
 const BatchParams = OrgParams.extend({ batchId: z.uuid() });
 
-const IdempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1 to 255 visible ASCII characters' })
-  .optional()
-  .openapi({
-    description:
-      'Makes re-sending an upload safe: a second upload with the same key, achievement, file name and file answers ' +
-      '200 with the batch the first made (its preview, same id, whatever its status now); with anything else, 422 ' +
-      '`ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever, apart from those of single issuance.',
-  });
+const IdempotencyKey = idempotencyKeyHeader(
+  'Makes re-sending an upload safe: a second upload with the same key, achievement, file name and file answers ' +
+    '200 with the batch the first made (its preview, same id, whatever its status now); with anything else, 422 ' +
+    '`ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever, apart from those of single issuance.',
+);
 
 const Preview = z.object({
   batch: BatchSchema,
@@ -326,8 +322,6 @@ async function* hashed(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncGene
     yield chunk;
   }
 }
-
-const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === '23505';
 
 async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
   if (!stream) return;

@@ -7,7 +7,16 @@ import type { AppDeps, AppEnv, Principal } from '../../http/env.js';
 import { PageQuery } from '../../http/pagination.js';
 import { etagOf, matchesEtag } from '../../http/etag.js';
 import { route } from '../../http/route.js';
-import { errorResponse, htmlResponse, isUuid, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
+import {
+  errorResponse,
+  htmlResponse,
+  idempotencyKeyHeader,
+  isUuid,
+  jsonBody,
+  jsonResponse,
+  OrgParams,
+} from '../../http/schemas.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import type { CredentialRow } from '../../db/schema.js';
 import { accountView } from '../auth/accounts.js';
 import { EmailInput, NewPassword, UserSchema } from '../auth/schemas.js';
@@ -55,15 +64,10 @@ const IssueBody = z.strictObject({
   notify: z.boolean().default(true).openapi({ description: 'Mail an email recipient a claim link.' }),
 });
 
-const IdempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1 to 255 visible ASCII characters' })
-  .optional()
-  .openapi({
-    description:
-      'Makes retries safe: a second request with the same key and body answers 200 with the credential the first ' +
-      'made; with another body, 422 `ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever.',
-  });
+const IdempotencyKey = idempotencyKeyHeader(
+  'Makes retries safe: a second request with the same key and body answers 200 with the credential the first ' +
+    'made; with another body, 422 `ERR_IDEMPOTENCY_MISMATCH`. Keys are kept per organisation, forever.',
+);
 
 const CredentialParams = OrgParams.extend({ credentialId: z.string() });
 const Reason = z.string().trim().min(1).max(1000);
@@ -316,8 +320,6 @@ function requestHash(body: z.infer<typeof IssueBody>): string {
   ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }
-
-const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === '23505';
 
 /** Unsafe requests from a session carry its CSRF token, also on routes anyone may call. */
 function checkSessionCsrf(principal: Principal | null, sent: string | undefined): void {

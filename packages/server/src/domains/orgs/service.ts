@@ -7,6 +7,7 @@ import { AppError } from '../../errors.js';
 import { decodeImage, isDataUri } from '../achievements/image.js';
 import { orgDid } from './identity.js';
 import { addOrgKey } from './signing-keys.js';
+import { isUniqueViolation } from '../../db/errors.js';
 
 export { addOrgKey, signingKeyFor } from './signing-keys.js';
 
@@ -30,8 +31,6 @@ export type OrganizationChanges = Partial<Omit<NewOrganizationInput, 'slug'>>;
 function checkImage(image: string | null | undefined): void {
   if (image && isDataUri(image)) decodeImage(image, 'image');
 }
-
-const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === '23505';
 
 /**
  * Creates an organisation with its first signing key, and makes `ownerUserId` its owner. Call inside a transaction.
