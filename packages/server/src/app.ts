@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
 import { bodyLimit } from 'hono/body-limit';
 import { randomUUID } from 'node:crypto';
 import { AppError, toErrorResponse } from './errors.js';
@@ -82,7 +83,14 @@ export function createApp(deps: AppDeps) {
   app.use('*', (c, next) => (isBatchUpload(c.req.method, c.req.path) ? csvUploadLimit : defaultLimit)(c, next));
   app.use('*', authenticate);
 
-  app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(healthz, async (c) => {
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+    } catch {
+      throw new AppError('ERR_UNAVAILABLE', 'The database does not answer.');
+    }
+    return c.json({ status: 'ok' as const }, 200);
+  });
   registerAuthRoutes(app);
   registerOrgsRoutes(app);
   registerAchievementsRoutes(app);

@@ -28,3 +28,11 @@ describe.each(databaseTargets())('app skeleton on $name', (target) => {
     expect(Object.keys(doc.paths)).toContain('/healthz');
   });
 });
+
+it('GET /healthz is 503 ERR_UNAVAILABLE when the database does not answer', async () => {
+  const down = await createTestContext({ name: 'pglite' });
+  await down.database.close();
+  const res = await down.app.request('/healthz');
+  expect(res.status).toBe(503);
+  expect(await res.json()).toMatchObject({ error: { code: 'ERR_UNAVAILABLE' } });
+});
