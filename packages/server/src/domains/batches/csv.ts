@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from '@hono/zod-openapi';
 import { normalizeEmail } from '@skillproof/core';
 import { AppError } from '../../errors.js';
+import { DID_PATTERN } from '../issuing/issue.js';
 
 /** The columns a batch CSV may have; `email` or `did` names each row's recipient. */
 export const BATCH_COLUMNS = ['email', 'did', 'name', 'valid_from', 'valid_until'] as const;
@@ -314,7 +315,6 @@ function readRow(record: CsvRecord, columns: BatchColumn[], row: number): Parsed
   return { row, line: record.line, data, errors };
 }
 
-const DID = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$/;
 const EMAIL = z.email();
 // ISO 8601 / RFC 3339: a date (midnight UTC), or a date and time with Z or an offset.
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2}))?$/;
@@ -354,7 +354,7 @@ export function validateRow(
       });
     } else recipient = { email };
   } else if (data.did !== undefined) {
-    if (data.did.length > limits.didLength || !DID.test(data.did)) {
+    if (data.did.length > limits.didLength || !DID_PATTERN.test(data.did)) {
       errors.push({
         code: 'ERR_ROW_DID_INVALID',
         message: `${JSON.stringify(truncate(data.did))} is not a DID (did:<method>:<id>).`,

@@ -5,7 +5,7 @@ import { audit } from '../../audit.js';
 import type { BatchStatus, Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
-import { loadAchievementVersion } from '../achievements/service.js';
+import { assertIssuable, loadAchievementVersion } from '../achievements/service.js';
 import type { ParsedRow, RowData } from './csv.js';
 import type { BatchView, ReportRow } from './schemas.js';
 
@@ -34,7 +34,7 @@ export async function createBatch(
   const invalidRows = rows.filter((r) => r.errors.length > 0).length;
   return db.transaction().execute(async (tx) => {
     const achievement = await loadAchievementVersion(tx, orgId, input.achievementId);
-    if (achievement.archived) throw new AppError('ERR_STATE', 'The achievement is archived; it cannot be issued.');
+    assertIssuable(achievement);
     const id = randomUUID();
     await tx
       .insertInto('batches')

@@ -17,7 +17,7 @@ import { AppError } from '../../errors.js';
 import type { AppDeps, Principal } from '../../http/env.js';
 import { newSecret, secretHash } from '../../security/tokens.js';
 import { achievementInput } from '../achievements/definition.js';
-import { loadAchievementVersion } from '../achievements/service.js';
+import { assertIssuable, loadAchievementVersion } from '../achievements/service.js';
 import { getOrganization, issuerProfile, signingKeyFor } from '../orgs/service.js';
 import { claimMail } from './claim-mail.js';
 import { allocateStatusIndexes, statusListUrl, type StatusIndex } from './status-lists.js';
@@ -115,9 +115,7 @@ export async function issueCredentials(
   const { orgId, items, actor } = input;
   if (items.length === 0) return [];
   const achievement = await loadAchievementVersion(tx, orgId, input.achievementId, input.achievementVersion);
-  if (achievement.archived) {
-    throw new AppError('ERR_STATE', 'The achievement is archived; credentials can no longer be issued for it.');
-  }
+  assertIssuable(achievement);
   const now = deps.clock();
   const recipients = items.map((item) => checkItem(item, now, achievement.definition.validityDays));
   const { org, key } = await signingKeyFor(tx, deps, orgId);
