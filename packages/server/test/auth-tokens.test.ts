@@ -75,6 +75,33 @@ describe.each(databaseTargets())('API tokens on $name', (target) => {
     });
   });
 
+  it('records when a token was last used, to the minute (not a write per call)', async () => {
+    const { user, orgId } = await member(ctx, 'viewer');
+    const minted = await mint(await sessionFor(ctx, user.id), { name: 'clock', scopes: ['orgs:read'] });
+    const token = callerWith(ctx, { authorization: `Bearer ${minted.token}` });
+    const lastUsed = async () =>
+      (
+        await ctx.db
+          .selectFrom('apiTokens')
+          .select('lastUsedAt')
+          .where('userId', '=', user.id)
+          .executeTakeFirstOrThrow()
+      ).lastUsedAt?.toISOString();
+    const start = ctx.deps.clock();
+    try {
+      expect((await token.request('GET', `/api/v1/orgs/${orgId}`)).status).toBe(200);
+      expect(await lastUsed()).toBe(start.toISOString());
+      ctx.setNow(new Date(start.getTime() + 59_000));
+      await token.request('GET', `/api/v1/orgs/${orgId}`);
+      expect(await lastUsed()).toBe(start.toISOString());
+      ctx.setNow(new Date(start.getTime() + 60_000));
+      await token.request('GET', `/api/v1/orgs/${orgId}`);
+      expect(await lastUsed()).toBe(new Date(start.getTime() + 60_000).toISOString());
+    } finally {
+      ctx.setNow(start);
+    }
+  });
+
   it('a route needs its scope: missing scope is 403 ERR_SCOPE, with it the call goes through', async () => {
     const { user, orgId } = await member(ctx, 'admin');
     const session = await sessionFor(ctx, user.id);

@@ -6,6 +6,8 @@ import type { AppEnv } from './env.js';
 
 export const SESSION_COOKIE = 'sp_session';
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Finds who is calling: an API token (`Authorization: Bearer sp_token_…`) or a session cookie. Sets `principal`
  * (null when anonymous); whether that principal may call the route is for {@link authorize} to say.
@@ -22,14 +24,27 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       ? await db
           .selectFrom('apiTokens as t')
           .innerJoin('users as u', 'u.id', 't.userId')
-          .select(['t.id', 't.scopes', 't.orgId', 't.expiresAt', 't.revokedAt', 'u.id as userId', 'u.email', 'u.kind'])
+          .select([
+            't.id',
+            't.scopes',
+            't.orgId',
+            't.expiresAt',
+            't.revokedAt',
+            't.lastUsedAt',
+            'u.id as userId',
+            'u.email',
+            'u.kind',
+          ])
           .where('t.tokenHash', '=', secretHash(match[1]!))
           .executeTakeFirst()
       : undefined;
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
       throw new AppError('ERR_UNAUTHENTICATED', 'The API token is unknown, expired or revoked.');
     }
-    await db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', row.id).execute();
+    // "Last used" to the minute: not a write on every API call.
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', row.id).execute();
+    }
     c.set('principal', {
       userId: row.userId,
       email: row.email,
