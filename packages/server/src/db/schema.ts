@@ -19,6 +19,16 @@ export interface Database {
   batches: BatchesTable;
   batchRows: BatchRowsTable;
   outbox: OutboxTable;
+  frameworks: FrameworksTable;
+  frameworkItems: FrameworkItemsTable;
+  frameworkAssociations: FrameworkAssociationsTable;
+  occupations: OccupationsTable;
+  occupationRelations: OccupationRelationsTable;
+  occupationSkills: OccupationSkillsTable;
+  proficiencyScales: ProficiencyScalesTable;
+  jobProfiles: JobProfilesTable;
+  jobProfileSkills: JobProfileSkillsTable;
+  achievementSkills: AchievementSkillsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -237,3 +247,157 @@ export type OrganizationUpdate = Updateable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 export type CredentialRow = Selectable<CredentialsTable>;
 export type StatusListRow = Selectable<StatusListsTable>;
+
+export type FrameworkSourceKind = 'esco' | 'onet' | 'case' | 'custom';
+type JsonObject = ColumnType<Record<string, unknown>, string | undefined, string>;
+type JsonStrings = ColumnType<string[], string | undefined, string>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface FrameworksTable {
+  id: string;
+  /** Null: global (the shipped ESCO and O*NET catalogues). */
+  orgId: string | null;
+  source: FrameworkSourceKind;
+  /** The CASE CFDocument identifier (a UUID). */
+  identifier: string;
+  uri: string;
+  version: string | null;
+  title: string;
+  creator: string;
+  publisher: string | null;
+  description: string | null;
+  language: string | null;
+  licenseUri: string | null;
+  attribution: string | null;
+  adoptionStatus: string | null;
+  public: ColumnType<boolean, boolean | undefined, boolean>;
+  extra: JsonObject;
+  contentHash: string | null;
+  lastChangeAt: Timestamp;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface FrameworkItemsTable {
+  id: string;
+  frameworkId: string;
+  /** The source's identifier: ESCO concept URI, O*NET element id, CASE CFItem identifier. */
+  identifier: string;
+  caseIdentifier: string;
+  uri: string | null;
+  type: string;
+  code: string | null;
+  statement: string;
+  abbreviatedStatement: string | null;
+  altLabels: JsonStrings;
+  description: string | null;
+  language: string | null;
+  listEnumeration: string | null;
+  extra: JsonObject;
+  lastChangeAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface FrameworkAssociationsTable {
+  id: string;
+  frameworkId: string;
+  identifier: string;
+  caseIdentifier: string;
+  /** A CASE association type, or an extension `ext:…`. */
+  type: string;
+  originItemId: string | null;
+  originIdentifier: string;
+  originUri: string | null;
+  originTitle: string | null;
+  destinationItemId: string | null;
+  destinationIdentifier: string;
+  destinationUri: string | null;
+  destinationTitle: string | null;
+  sequenceNumber: number | null;
+  extra: JsonObject;
+  lastChangeAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface OccupationsTable {
+  id: string;
+  frameworkId: string;
+  identifier: string;
+  kind: 'occupation' | 'group';
+  code: string | null;
+  title: string;
+  altLabels: JsonStrings;
+  description: string | null;
+  uri: string | null;
+  jobZone: number | null;
+  extra: JsonObject;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface OccupationRelationsTable {
+  occupationId: string;
+  type: 'broader' | 'related';
+  relatedOccupationId: string;
+  rank: number | null;
+  tier: string | null;
+}
+
+export interface OccupationSkillsTable {
+  occupationId: string;
+  itemId: string;
+  relation: 'essential' | 'optional' | null;
+  importance: number | null;
+  level: number | null;
+  /** 0–1, comparable across sources. */
+  weight: number;
+  extra: JsonObject;
+}
+
+export interface ProficiencyLevel {
+  code: string;
+  name: string;
+  description?: string;
+  value: number;
+}
+
+export interface ProficiencyScalesTable {
+  id: string;
+  orgId: string | null;
+  key: string;
+  title: string;
+  kind: 'eqf' | 'onet-level' | 'onet-importance' | 'rubric';
+  description: string | null;
+  levels: ColumnType<ProficiencyLevel[], string, string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface JobProfilesTable {
+  id: string;
+  orgId: string;
+  title: string;
+  description: string | null;
+  occupationId: string | null;
+  createdBy: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  archivedAt: Timestamp | null;
+}
+
+export interface JobProfileSkillsTable {
+  jobProfileId: string;
+  itemId: string;
+  weight: ColumnType<number, number | undefined, number>;
+  scaleId: string | null;
+  requiredLevel: string | null;
+}
+
+export interface AchievementSkillsTable {
+  achievementId: string;
+  itemId: string;
+  scaleId: string | null;
+  requiredLevel: string | null;
+}

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-30T0500_initial.js';
+import * as frameworks from './2026-11-30T0900_frameworks.js';
 
 /**
  * Every migration, by timestamped name. Names sort in the order they run; a migration, once released, never changes:
@@ -7,4 +8,5 @@ import * as initial from './2026-11-30T0500_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-30T0500_initial': initial,
+  '2026-11-30T0900_frameworks': frameworks,
 };
