@@ -18,6 +18,10 @@ export const SCOPES = [
   'credentials:issue',
   'credentials:revoke',
   'audit:read',
+  'frameworks:read',
+  'frameworks:write',
+  'profiles:read',
+  'profiles:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
