@@ -134,6 +134,13 @@ export interface FrameworkCounts {
   occupations: Record<'occupation' | 'group', number>;
   occupationSkills: number;
   occupationRelations: Record<'broader' | 'related', number>;
+  /**
+   * Occupation skills by the type of their item (O*NET: 'skill' and 'knowledge' ratings, 'technology' examples), the
+   * alt labels over all occupations, and the occupations with a job zone: what O*NET's summary counts.
+   */
+  occupationSkillsByType?: Record<string, number> | undefined;
+  occupationAltLabels?: number | undefined;
+  occupationsWithJobZone?: number | undefined;
 }
 
 export type FrameworkImportErrorCode =
