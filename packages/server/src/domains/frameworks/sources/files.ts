@@ -27,6 +27,11 @@ export interface SourceDirectory {
 export interface RowsOptions {
   delimiter: ',' | '\t';
   required: readonly string[];
+  /**
+   * Pads rows with fewer fields than the header with empty strings instead of refusing them: ESCO's
+   * skillsHierarchy_en.csv leaves out the empty trailing columns of its shallower rows. Longer rows are still refused.
+   */
+  padShortRows?: boolean;
 }
 
 /** One data row of a delimited file and the line it starts on (the header is line 1). */
@@ -333,6 +338,7 @@ export async function* parseRows(
         }
         continue;
       }
+      if (options.padShortRows) while (fields.length < header.length) fields.push('');
       if (fields.length !== header.length) {
         throw new FrameworkImportError(
           'ERR_IMPORT_CSV',
