@@ -1,5 +1,14 @@
 import { z } from '@hono/zod-openapi';
-import { ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES, type AchievementInput } from '@skillproof/core';
+import {
+  ACHIEVEMENT_TYPES,
+  ALIGNMENT_TARGET_TYPES,
+  RESULT_TYPES,
+  type AchievementInput,
+  type AlignmentInput,
+  type ResultDescriptionInput,
+} from '@skillproof/core';
+import { ProficiencyLevelSchema, RequiredLevelInput } from '../frameworks/scales.js';
+import { frameworkItemUrl } from '../frameworks/skill-references.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -83,6 +92,48 @@ const ResultDescription = z
     if (min !== undefined && max !== undefined && min > max) issue('valueMin', 'must not be greater than valueMax');
   });
 
+/** The most framework items one achievement aligns to. */
+export const MAX_ACHIEVEMENT_SKILLS = 100;
+
+/** A framework item an achievement certifies, as a client names it (resolved into an {@link AlignedSkill} on save). */
+export const SkillReferenceInput = z
+  .object({
+    itemId: z.uuid().openapi({ description: 'A framework item the organisation can use (global, public or its own).' }),
+    requiredLevel: RequiredLevelInput.optional(),
+  })
+  .strict()
+  .openapi('AchievementSkillInput');
+
+/**
+ * A framework item an achievement certifies, as saved with the version: what the item and its framework said (and the
+ * scale's levels, when a level is required) at save time, so that a version, and every credential issued under it,
+ * stays the same when the framework changes. The item's URL is its `uri`, or its CASE CFItem URL on this server.
+ */
+export const AlignedSkill = z
+  .object({
+    itemId: z.uuid(),
+    requiredLevel: RequiredLevelInput.optional(),
+    item: z
+      .object({
+        statement: z.string(),
+        description: z.string().optional(),
+        code: z.string().optional(),
+        type: z.string(),
+        uri: z.string().optional(),
+        caseIdentifier: z.uuid(),
+        framework: z.object({ id: z.uuid(), title: z.string(), version: z.string().optional() }).strict(),
+      })
+      .strict(),
+    scale: z
+      .object({ key: z.string(), title: z.string(), levels: z.array(ProficiencyLevelSchema) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi('AlignedSkill');
+
+export type AlignedSkill = z.infer<typeof AlignedSkill>;
+
 /**
  * The fields of a definition, without defaults: {@link AchievementDefinition} adds the defaults, and
  * {@link AchievementPatch} makes each one optional.
@@ -104,30 +155,41 @@ const fields = {
   inLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/, 'must be a BCP 47 language tag'),
 };
 
+const definitionShape = {
+  name: fields.name,
+  description: fields.description,
+  criteria: fields.criteria,
+  achievementType: fields.achievementType.default('MicroCredential'),
+  image: fields.image.optional(),
+  alignment: fields.alignment.default([]),
+  resultDescription: fields.resultDescription.default([]),
+  creditsAvailable: fields.creditsAvailable.optional(),
+  validityDays: fields.validityDays.optional(),
+  tags: fields.tags.default([]),
+  humanCode: fields.humanCode.optional(),
+  fieldOfStudy: fields.fieldOfStudy.optional(),
+  inLanguage: fields.inLanguage.optional(),
+};
+
 /**
  * An achievement (badge class) as an organisation defines it: what `achievement_versions.definition` holds. Each edit
- * is a new version; a credential names the version it was issued under.
+ * is a new version; a credential names the version it was issued under. `skills` holds the framework items it
+ * certifies as saved ({@link AlignedSkill}); credentials carry them as OB 3.0 Alignments (see {@link achievementInput}).
  */
 export const AchievementDefinition = z
-  .object({
-    name: fields.name,
-    description: fields.description,
-    criteria: fields.criteria,
-    achievementType: fields.achievementType.default('MicroCredential'),
-    image: fields.image.optional(),
-    alignment: fields.alignment.default([]),
-    resultDescription: fields.resultDescription.default([]),
-    creditsAvailable: fields.creditsAvailable.optional(),
-    validityDays: fields.validityDays.optional(),
-    tags: fields.tags.default([]),
-    humanCode: fields.humanCode.optional(),
-    fieldOfStudy: fields.fieldOfStudy.optional(),
-    inLanguage: fields.inLanguage.optional(),
-  })
+  .object({ ...definitionShape, skills: z.array(AlignedSkill).max(MAX_ACHIEVEMENT_SKILLS).optional() })
   .strict()
   .openapi('AchievementDefinition');
 
 export type AchievementDefinition = z.infer<typeof AchievementDefinition>;
+
+/** An achievement definition as a client sends it: `skills` names framework items, which the server resolves. */
+export const AchievementDefinitionInput = z
+  .object({ ...definitionShape, skills: z.array(SkillReferenceInput).max(MAX_ACHIEVEMENT_SKILLS).optional() })
+  .strict()
+  .openapi('AchievementDefinitionInput');
+
+export type AchievementDefinitionInput = z.infer<typeof AchievementDefinitionInput>;
 
 /**
  * A change to a definition (JSON merge patch, RFC 7396): fields given replace the current ones, `null` removes an
@@ -148,16 +210,22 @@ export const AchievementPatch = z
     humanCode: fields.humanCode.nullable().optional(),
     fieldOfStudy: fields.fieldOfStudy.nullable().optional(),
     inLanguage: fields.inLanguage.nullable().optional(),
+    /** Replaces the whole list; `null` or `[]` removes every alignment to framework items. */
+    skills: z.array(SkillReferenceInput).max(MAX_ACHIEVEMENT_SKILLS).nullable().optional(),
   })
   .strict()
   .openapi('AchievementPatch');
 
 export type AchievementPatch = z.infer<typeof AchievementPatch>;
 
-/** The definition after a patch; the defaults fill what `null` removed. */
+/**
+ * The definition after a patch; the defaults fill what `null` removed. `skills` is left as it is: framework items are
+ * resolved against the database, which the service does.
+ */
 export function applyPatch(current: AchievementDefinition, patch: AchievementPatch): AchievementDefinition {
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
+    if (key === 'skills') continue;
     if (value === null) delete merged[key];
     else if (value !== undefined) merged[key] = value;
   }
@@ -191,6 +259,7 @@ export function achievementInput(
   d: AchievementDefinition,
 ): AchievementInput {
   const id = achievementUrl(publicUrl, achievementId, version);
+  const { alignment, resultDescription } = alignmentsOf(publicUrl, id, d);
   return {
     id,
     name: d.name,
@@ -201,23 +270,86 @@ export function achievementInput(
     ...(d.image && {
       image: { id: d.image.startsWith('data:') ? achievementImageUrl(publicUrl, achievementId, version) : d.image },
     }),
-    ...(d.alignment.length > 0 && { alignment: d.alignment }),
-    ...(d.resultDescription.length > 0 && {
-      resultDescription: d.resultDescription.map(({ rubricCriterionLevel, ...r }, i) => ({
-        id: `${id}#result-${i + 1}`,
-        ...r,
-        ...(rubricCriterionLevel && {
-          rubricCriterionLevel: rubricCriterionLevel.map((l, j) => ({
-            id: `${id}#result-${i + 1}-level-${j + 1}`,
-            ...l,
-          })),
-        }),
-      })),
-    }),
+    ...(alignment.length > 0 && { alignment }),
+    ...(resultDescription.length > 0 && { resultDescription }),
     ...(d.creditsAvailable !== undefined && { creditsAvailable: d.creditsAvailable }),
     ...(d.tags.length > 0 && { tag: d.tags }),
     ...(d.humanCode && { humanCode: d.humanCode }),
     ...(d.fieldOfStudy && { fieldOfStudy: d.fieldOfStudy }),
     ...(d.inLanguage && { inLanguage: d.inLanguage }),
   };
+}
+
+/**
+ * The OB 3.0 Alignment for a framework item an achievement certifies: a CFItem, named by its statement, at its URI (or
+ * its CASE CFItem URL on this server).
+ *
+ * @example
+ * ```ts
+ * const alignment = skillAlignment(publicUrl, definition.skills[0]);
+ * ```
+ */
+export function skillAlignment(publicUrl: string, skill: AlignedSkill): AlignmentInput {
+  const { item } = skill;
+  return {
+    targetType: 'CFItem',
+    targetName: item.statement,
+    targetUrl: frameworkItemUrl(publicUrl, { uri: item.uri ?? null, caseIdentifier: item.caseIdentifier }),
+    ...(item.description !== undefined && { targetDescription: item.description }),
+    ...(item.code !== undefined && { targetCode: item.code }),
+    targetFramework: item.framework.title,
+  };
+}
+
+/**
+ * The ResultDescription for a framework item with a required level: a RubricCriterionLevel result whose levels are the
+ * scale's (as saved), `requiredLevel` the required one's id, aligned to the item. Ids are fragments of the achievement's
+ * URL: `#skill-<n>` and `#skill-<n>-level-<code>`, n counting the achievement's skills from 1.
+ */
+function skillResultDescription(
+  id: string,
+  n: number,
+  skill: AlignedSkill,
+  alignment: AlignmentInput,
+): ResultDescriptionInput | undefined {
+  const { requiredLevel, scale } = skill;
+  if (!requiredLevel || !scale) return undefined;
+  const levelId = (code: string) => `${id}#skill-${n}-level-${code}`;
+  return {
+    id: `${id}#skill-${n}`,
+    name: `${skill.item.statement} (${scale.title})`,
+    resultType: 'RubricCriterionLevel',
+    requiredLevel: levelId(requiredLevel.level),
+    rubricCriterionLevel: scale.levels.map((l) => ({
+      id: levelId(l.code),
+      name: l.name,
+      ...(l.description !== undefined && { description: l.description }),
+      level: l.code,
+    })),
+    alignment: [alignment],
+  };
+}
+
+/** What the manual fields and the framework items of a definition give: Alignments, and ResultDescriptions. */
+function alignmentsOf(publicUrl: string, id: string, d: AchievementDefinition) {
+  const manual = new Set(d.alignment.map((a) => a.targetUrl));
+  const alignment: AlignmentInput[] = [...d.alignment];
+  const resultDescription: ResultDescriptionInput[] = d.resultDescription.map(({ rubricCriterionLevel, ...r }, i) => ({
+    id: `${id}#result-${i + 1}`,
+    ...r,
+    ...(rubricCriterionLevel && {
+      rubricCriterionLevel: rubricCriterionLevel.map((l, j) => ({
+        id: `${id}#result-${i + 1}-level-${j + 1}`,
+        ...l,
+      })),
+    }),
+  }));
+  (d.skills ?? []).forEach((skill, i) => {
+    const a = skillAlignment(publicUrl, skill);
+    // An item also aligned to by hand is listed once.
+    if (!manual.has(a.targetUrl)) alignment.push(a);
+    const result = skillResultDescription(id, i + 1, skill, a);
+    if (result) resultDescription.push(result);
+  });
+  return { alignment, resultDescription };
 }

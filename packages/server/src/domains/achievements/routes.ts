@@ -7,7 +7,13 @@ import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { decodeCursor, encodeCursor, pageOf, PageQuery } from '../../http/pagination.js';
 import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
-import { AchievementDefinition, AchievementPatch, achievementInput, achievementUrl } from './definition.js';
+import {
+  AchievementDefinition,
+  AchievementDefinitionInput,
+  AchievementPatch,
+  achievementInput,
+  achievementUrl,
+} from './definition.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
 import {
   archiveAchievement,
@@ -59,11 +65,15 @@ const createRoute = route({
   path: '/api/v1/orgs/{orgId}/achievements',
   access: access.org('issuer', 'achievements:write'),
   summary: 'Define an achievement',
-  description: 'Creates an achievement (badge class) at version 1. `achievementType` defaults to MicroCredential.',
+  description:
+    'Creates an achievement (badge class) at version 1. `achievementType` defaults to MicroCredential. `skills` aligns ' +
+    "it to framework items (global, public, or the organisation's own), each optionally with a required level of a " +
+    'proficiency scale: the version saves what each item says now, and credentials carry them as OB 3.0 Alignments ' +
+    '(targetType CFItem) and, for a required level, a RubricCriterionLevel ResultDescription.',
   tags: TAGS,
   request: {
     params: OrgParams,
-    body: jsonBody(AchievementDefinition),
+    body: jsonBody(AchievementDefinitionInput),
   },
   responses: { 201: jsonResponse('Created', z.object({ achievement: AchievementJson })) },
 });

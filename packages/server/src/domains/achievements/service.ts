@@ -4,7 +4,14 @@ import { z } from '@hono/zod-openapi';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Cursor } from '../../http/pagination.js';
-import { AchievementDefinition, applyPatch, type AchievementPatch } from './definition.js';
+import { resolveSkills, type SkillReference } from '../frameworks/skill-references.js';
+import {
+  AchievementDefinition,
+  applyPatch,
+  type AchievementDefinitionInput,
+  type AchievementPatch,
+  type AlignedSkill,
+} from './definition.js';
 import { decodeImage, isDataUri } from './image.js';
 
 export interface AchievementVersion {
@@ -25,12 +32,73 @@ export interface AchievementRecord extends AchievementVersion {
 const notFound = () => new AppError('ERR_NOT_FOUND', 'No achievement with this id (and version) in this organisation.');
 
 /** Checks what zod cannot: a stored image's content. */
-function checkDefinition(definition: AchievementDefinition): void {
+function checkDefinition(definition: Pick<AchievementDefinition, 'image'>): void {
   if (definition.image && isDataUri(definition.image)) decodeImage(definition.image, 'image');
 }
 
 /**
- * Creates an achievement at version 1. Call inside a transaction (with the audit record).
+ * The framework items an achievement names, checked (each exists in a framework the organisation can use, none twice,
+ * a required level is a level of a usable scale: otherwise `ERR_VALIDATION` with each field's path) and saved as they
+ * read now, so that the version does not change when the framework does.
+ */
+async function resolveAchievementSkills(
+  db: Kysely<Database>,
+  orgId: string,
+  references: readonly SkillReference[],
+): Promise<AlignedSkill[]> {
+  const resolved = await resolveSkills(db, orgId, references, 'skills');
+  return resolved.map(({ reference, item, required }) => ({
+    itemId: item.id,
+    ...(reference.requiredLevel && {
+      requiredLevel: { scaleId: reference.requiredLevel.scaleId, level: reference.requiredLevel.level },
+    }),
+    item: {
+      statement: item.statement,
+      ...(item.description !== null && { description: item.description }),
+      ...(item.code !== null && { code: item.code }),
+      type: item.type,
+      ...(item.uri !== null && { uri: item.uri }),
+      caseIdentifier: item.caseIdentifier,
+      framework: {
+        id: item.framework.id,
+        title: item.framework.title,
+        ...(item.framework.version !== null && { version: item.framework.version }),
+      },
+    },
+    ...(required && { scale: { key: required.scale.key, title: required.scale.title, levels: required.scale.levels } }),
+  }));
+}
+
+/** The definition with these skills (none: without the field), in the stored form. */
+function withSkills(definition: AchievementDefinitionInput, skills: AlignedSkill[]): AchievementDefinition {
+  const { skills: _, ...rest } = definition;
+  return AchievementDefinition.parse(skills.length > 0 ? { ...rest, skills } : rest);
+}
+
+/** Keeps `achievement_skills` equal to the skills of the achievement's current version. */
+async function writeAchievementSkills(
+  db: Kysely<Database>,
+  achievementId: string,
+  skills: readonly AlignedSkill[],
+): Promise<void> {
+  await db.deleteFrom('achievementSkills').where('achievementId', '=', achievementId).execute();
+  if (skills.length === 0) return;
+  await db
+    .insertInto('achievementSkills')
+    .values(
+      skills.map((s) => ({
+        achievementId,
+        itemId: s.itemId,
+        scaleId: s.requiredLevel?.scaleId ?? null,
+        requiredLevel: s.requiredLevel?.level ?? null,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Creates an achievement at version 1, its framework items (`skills`) resolved and saved with it, and recorded in
+ * `achievement_skills`. Call inside a transaction (with the audit record).
  *
  * @example
  * ```ts
@@ -40,11 +108,13 @@ function checkDefinition(definition: AchievementDefinition): void {
 export async function createAchievement(
   db: Kysely<Database>,
   orgId: string,
-  definition: AchievementDefinition,
+  input: AchievementDefinitionInput,
   now: Date,
   createdBy: string | null,
 ): Promise<AchievementVersion> {
-  checkDefinition(definition);
+  checkDefinition(input);
+  const skills = input.skills?.length ? await resolveAchievementSkills(db, orgId, input.skills) : [];
+  const definition = withSkills(input, skills);
   const id = randomUUID();
   await db
     .insertInto('achievements')
@@ -54,6 +124,7 @@ export async function createAchievement(
     .insertInto('achievementVersions')
     .values({ achievementId: id, version: 1, definition: JSON.stringify(definition), createdAt: now, createdBy })
     .execute();
+  await writeAchievementSkills(db, id, skills);
   return { achievementId: id, orgId, version: 1, definition, archived: false };
 }
 
@@ -81,7 +152,10 @@ export async function updateAchievement(
   if (row.archivedAt)
     throw new AppError('ERR_STATE', 'This achievement is archived; archived achievements cannot change.');
   const current = await loadAchievementVersion(db, orgId, achievementId, row.currentVersion);
-  const next = parseOrThrow(() => applyPatch(current.definition, patch));
+  let next = parseOrThrow(() => applyPatch(current.definition, patch));
+  if (patch.skills !== undefined) {
+    next = withSkills(next, patch.skills?.length ? await resolveAchievementSkills(db, orgId, patch.skills) : []);
+  }
   const changed = Object.keys(patch).filter(
     (k) =>
       JSON.stringify(next[k as keyof AchievementDefinition]) !==
@@ -100,6 +174,7 @@ export async function updateAchievement(
       .where('id', '=', achievementId)
       .where('orgId', '=', orgId)
       .execute();
+    if (changed.includes('skills')) await writeAchievementSkills(db, achievementId, next.skills ?? []);
   }
   return { achievement: await getAchievement(db, orgId, achievementId), changed };
 }
