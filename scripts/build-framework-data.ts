@@ -313,16 +313,18 @@ async function buildMini(tables: Map<string, Table>): Promise<void> {
     if (!row) throw new Error(`no ESCO occupation "${label}"`);
     chosenOcc.add(row[occupations.col('conceptUri')]!);
   }
-  // each occupation's first 4 essential and 2 optional skills, in file order
+  // for each occupation, in file order: its first 3 essential skills/competences, 2 essential knowledge items and 1
+  // optional skill (the file lists knowledge first, so plain file order would pick little else)
   const chosenSkills = new Set<string>();
-  const taken = new Map<string, { essential: number; optional: number }>();
+  const quota = { 'essential skill/competence': 3, 'essential knowledge': 2, 'optional skill/competence': 1 };
+  const taken = new Map<string, Record<string, number>>();
   for (const row of occSkills.table.rows) {
     const occ = row[occSkills.col('occupationUri')]!;
     if (!chosenOcc.has(occ)) continue;
-    const kind = row[occSkills.col('relationType')] as 'essential' | 'optional';
-    const count = taken.get(occ) ?? { essential: 0, optional: 0 };
-    if (count[kind] >= (kind === 'essential' ? 4 : 2)) continue;
-    count[kind]++;
+    const kind = `${row[occSkills.col('relationType')]} ${row[occSkills.col('skillType')]}`;
+    const count = taken.get(occ) ?? {};
+    if ((count[kind] ?? 0) >= (quota[kind as keyof typeof quota] ?? 0)) continue;
+    count[kind] = (count[kind] ?? 0) + 1;
     taken.set(occ, count);
     chosenSkills.add(row[occSkills.col('skillUri')]!);
   }
@@ -334,6 +336,10 @@ async function buildMini(tables: Map<string, Table>): Promise<void> {
     chosenSkills.add(row[skillSkill.col('relatedSkillUri')]!);
     extraRelations++;
   }
+  // and an essential one (191 of 5,899 are), with both its skills
+  const essential = skillSkill.table.rows.find((r) => r[skillSkill.col('relationType')] === 'essential')!;
+  chosenSkills.add(essential[skillSkill.col('originalSkillUri')]!);
+  chosenSkills.add(essential[skillSkill.col('relatedSkillUri')]!);
   // at least one skill of each collection, from the chosen occupations' relations when they have one
   for (const spec of [
     ESCO_FILES.digitalSkills,
@@ -488,8 +494,9 @@ same columns) but uncompressed, built by \`node --import tsx scripts/build-frame
 from the original ESCO CSV files (see packages/server/data/SOURCES.md for their provenance).
 ${ESCO_ATTRIBUTION}.
 
-Selection: the occupations ${MINI_OCCUPATIONS.map((l) => `"${l}"`).join(', ')}; for each, its first 4 essential and 2
-optional skills in file order; the skills at the other end of up to 4 of their skill–skill relations; one language skill; the broader
+Selection: the occupations ${MINI_OCCUPATIONS.map((l) => `"${l}"`).join(', ')}; for each, in file order, its first 3 essential
+skills/competences, 2 essential knowledge items and 1 optional skill; the skills at the other end of up to 4 of their skill–skill relations; the two skills of the first essential
+skill–skill relation; one language skill; the broader
 skills, skill groups, broader occupations and ISCO groups above all of these (the hierarchy is closed); the skill group
 ${lonelyGroup} and its child ${lonelyChild}, which only skillsHierarchy_en.csv defines; every relation among the chosen
 concepts; and one occupation–skill relation of ${DANGLING_OCCUPATION}, an occupation ESCO v1.1.1 references but does
