@@ -14,10 +14,12 @@ import { registerIssuingRoutes } from './domains/issuing/routes.js';
 import { isBatchUpload, registerBatchesRoutes } from './domains/batches/routes.js';
 import { CSV_LIMITS } from './domains/batches/csv.js';
 import { registerPublicRoutes } from './domains/public/routes.js';
+import { isFrameworkImport, registerCaseRoutes } from './domains/frameworks/case-routes.js';
+import { MAX_CASE_BYTES } from './domains/frameworks/sources/case.js';
 import { registerScaleRoutes } from './domains/frameworks/scale-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
 
-/** Request bodies above this are refused before they are read (CSV uploads have their own, larger limit). */
+/** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const healthz = route({
@@ -82,7 +84,13 @@ export function createApp(deps: AppDeps) {
     });
   const defaultLimit = limitBody(MAX_BODY_BYTES);
   const csvUploadLimit = limitBody(CSV_LIMITS.bytes);
-  app.use('*', (c, next) => (isBatchUpload(c.req.method, c.req.path) ? csvUploadLimit : defaultLimit)(c, next));
+  const caseImportLimit = limitBody(MAX_CASE_BYTES);
+  app.use('*', (c, next) => {
+    const { method, path } = c.req;
+    return (
+      isBatchUpload(method, path) ? csvUploadLimit : isFrameworkImport(method, path) ? caseImportLimit : defaultLimit
+    )(c, next);
+  });
   app.use('*', authenticate);
 
   app.openapi(healthz, async (c) => {
@@ -98,6 +106,7 @@ export function createApp(deps: AppDeps) {
   registerAchievementsRoutes(app);
   registerIssuingRoutes(app);
   registerBatchesRoutes(app);
+  registerCaseRoutes(app);
   registerScaleRoutes(app);
   registerJobProfileRoutes(app);
   registerPublicRoutes(app);

@@ -1,5 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { isSkillproofError, type ErrorCode as CoreErrorCode } from '@skillproof/core';
+import { FrameworkImportError, type FrameworkImportErrorCode } from './domains/frameworks/sources/model.js';
 
 /** Codes the server adds to those of `@skillproof/core`. */
 export type ServerErrorCode =
@@ -24,11 +25,11 @@ export type ServerErrorCode =
   | 'ERR_CSV_NO_ROWS'
   | 'ERR_INTERNAL';
 
-export type AppErrorCode = ServerErrorCode | CoreErrorCode;
+export type AppErrorCode = ServerErrorCode | CoreErrorCode | FrameworkImportErrorCode;
 
 /**
- * The one status table: every code, core's included, answers with exactly one HTTP status.
- * (Core codes not listed are problems with the input: 400.)
+ * The one status table: every code, core's and framework imports' included, answers with exactly one HTTP status.
+ * (Core and import codes not listed are problems with the input: 400.)
  */
 const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, number> = {
   ERR_VALIDATION: 400,
@@ -45,6 +46,7 @@ const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, nu
   ERR_CONFLICT: 409,
   ERR_EMAIL_TAKEN: 409,
   ERR_STATE: 409,
+  ERR_IMPORT_IN_USE: 409,
   ERR_GONE: 410,
   ERR_INPUT_TOO_LARGE: 413,
   ERR_IMAGE_TOO_LARGE: 413,
@@ -110,6 +112,22 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
           message: err.message,
           ...(err.path !== undefined && { path: err.path }),
           ...(err.details && { details: { ...err.details } }),
+        },
+      },
+      expected: true,
+    };
+  }
+  // A refused framework import says where (file and line, or JSON path) and which identifier.
+  if (err instanceof FrameworkImportError) {
+    const { path, ...where } = err.at ?? {};
+    return {
+      status: statusOf(err.code),
+      body: {
+        error: {
+          code: err.code,
+          message: err.describe(),
+          ...(path !== undefined && { path }),
+          ...(Object.keys(where).length > 0 && { details: where }),
         },
       },
       expected: true,
