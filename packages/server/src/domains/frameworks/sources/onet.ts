@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { openSourceDirectory, type SourceDirectory } from './files.js';
 import {
   FrameworkImportError,
@@ -25,6 +26,9 @@ export const ONET_FILES = [
   'Knowledge.txt',
   'Related Occupations.txt',
 ] as const;
+
+/** Bump when the records made from the same files change, so that an import of unchanged files is not skipped. */
+const READER_REVISION = 'onet-reader 1';
 
 /** The framework's URI: the O*NET database, whatever its release (the version tells releases apart). */
 export const ONET_URI = 'https://www.onetcenter.org/database.html';
@@ -104,7 +108,11 @@ export async function readOnet(dir: string, options: ReadOnetOptions = {}): Prom
     kind: 'onet',
     meta,
     records: () => readRecords(files),
-    contentHash: () => files.contentHash(names),
+    // The reader's revision is hashed too: a release read differently (other weights) is not "unchanged".
+    contentHash: async () =>
+      createHash('sha256')
+        .update(`${READER_REVISION}\n${await files.contentHash(names)}`)
+        .digest('hex'),
     size: { total: files.size(names), read: () => files.bytesRead() },
     summarize: summarizeOnet,
   };
