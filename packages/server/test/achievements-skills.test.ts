@@ -10,7 +10,7 @@ import type { AchievementDefinition } from '../src/domains/achievements/definiti
 import { GLOBAL_SCALE_IDS } from '../src/domains/frameworks/scales.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
-import { insertTestFramework, type TestFramework } from './helpers/frameworks.js';
+import { escoMiniRows, importEscoMini, insertTestFramework, type TestFramework } from './helpers/frameworks.js';
 import { member, SAMPLE_ACHIEVEMENT, type Caller } from './helpers/fixtures.js';
 import { appFetcher, referenceVerify } from './issuing-helpers.js';
 
@@ -41,6 +41,9 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
   let own: TestFramework;
   let hidden: TestFramework;
   let eqfLevels: { code: string; name: string; description?: string; value: number }[];
+  /** A skill of the ESCO mini fixture, imported by the real reader and importer, as its source file has it. */
+  let escoSkill: { id: string; caseIdentifier: string; uri: string; label: string; description: string };
+  let escoMini: { id: string; title: string; version: string | null };
 
   beforeAll(async () => {
     ctx = await createTestContext(target);
@@ -76,6 +79,25 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
       title: 'Their framework',
       items: [{ key: 'secret', statement: 'their secret skill' }],
     });
+    const escoMiniId = await importEscoMini(ctx.db, ctx.deps.clock());
+    escoMini = await ctx.db
+      .selectFrom('frameworks')
+      .select(['id', 'title', 'version'])
+      .where('id', '=', escoMiniId)
+      .executeTakeFirstOrThrow();
+    const row = escoMiniRows('skills_en.csv').find((r) => r['preferredLabel'] === 'show initiative')!;
+    const stored = await ctx.db
+      .selectFrom('frameworkItems')
+      .select(['id', 'caseIdentifier'])
+      .where('frameworkId', '=', escoMiniId)
+      .where('identifier', '=', row['conceptUri']!)
+      .executeTakeFirstOrThrow();
+    escoSkill = {
+      ...stored,
+      uri: row['conceptUri']!,
+      label: row['preferredLabel']!,
+      description: row['description']!.trim(),
+    };
     eqfLevels = (
       await ctx.db
         .selectFrom('proficiencyScales')
@@ -95,14 +117,14 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
       .execute();
 
   it('a credential for an aligned achievement carries CFItem Alignments and the required level, and verifies', async () => {
-    const sql = esco.items['sql']!;
+    const initiative = escoSkill;
     const report = own.items['report']!;
     const { achievement } = await json<{ achievement: Achievement }>(
       await issuer.caller.request('POST', base, {
         ...SAMPLE_ACHIEVEMENT,
         alignment: [MANUAL],
         skills: [
-          { itemId: sql.id, requiredLevel: { scaleId: GLOBAL_SCALE_IDS.eqf, level: '5' } },
+          { itemId: initiative.id, requiredLevel: { scaleId: GLOBAL_SCALE_IDS.eqf, level: '5' } },
           { itemId: report.id },
         ],
       }),
@@ -111,16 +133,15 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
     // The version saves what the items (and the scale) said.
     expect(achievement.definition.skills).toEqual([
       {
-        itemId: sql.id,
+        itemId: initiative.id,
         requiredLevel: { scaleId: GLOBAL_SCALE_IDS.eqf, level: '5' },
         item: {
-          statement: 'SQL',
-          description: sql.description,
-          code: 'S1.2.3',
+          statement: 'show initiative',
+          description: 'Be proactive and take the first step in an action without waiting for what others say or do.',
           type: 'skill',
-          uri: sql.uri,
-          caseIdentifier: sql.caseIdentifier,
-          framework: { id: esco.id, title: 'ESCO', version: '1.1.1' },
+          uri: 'http://data.europa.eu/esco/skill/001115fb-569f-4ee6-8381-c6807ef2527f',
+          caseIdentifier: '001115fb-569f-4ee6-8381-c6807ef2527f',
+          framework: { id: escoMini.id, title: escoMini.title, version: '1.1.1' },
         },
         scale: { key: 'eqf', title: 'European Qualifications Framework', levels: eqfLevels },
       },
@@ -136,7 +157,7 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
     ]);
     expect(await rows(achievement.id)).toEqual(
       [
-        { itemId: sql.id, scaleId: GLOBAL_SCALE_IDS.eqf, requiredLevel: '5' },
+        { itemId: initiative.id, scaleId: GLOBAL_SCALE_IDS.eqf, requiredLevel: '5' },
         { itemId: report.id, scaleId: null, requiredLevel: null },
       ].sort((a, b) => (a.itemId < b.itemId ? -1 : 1)),
     );
@@ -151,18 +172,18 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
     const doc = issued.document;
     const signed = (doc['credentialSubject'] as { achievement: JsonObject }).achievement;
     const id = achievement.url;
-    const sqlAlignment = {
+    // As the source file has the skill (ESCO skills have no code).
+    const initiativeAlignment = {
       type: ['Alignment'],
-      targetName: 'SQL',
-      targetUrl: sql.uri,
+      targetName: initiative.label,
+      targetUrl: initiative.uri,
       targetType: 'CFItem',
-      targetCode: 'S1.2.3',
-      targetDescription: sql.description,
-      targetFramework: 'ESCO',
+      targetDescription: initiative.description,
+      targetFramework: 'ESCO: European Skills, Competences, Qualifications and Occupations',
     };
     expect(signed['alignment']).toEqual([
       { type: ['Alignment'], ...MANUAL },
-      sqlAlignment,
+      initiativeAlignment,
       {
         type: ['Alignment'],
         targetName: 'write a data report',
@@ -176,7 +197,7 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
       {
         id: `${id}#skill-1`,
         type: ['ResultDescription'],
-        name: 'SQL (European Qualifications Framework)',
+        name: 'show initiative (European Qualifications Framework)',
         resultType: 'RubricCriterionLevel',
         requiredLevel: `${id}#skill-1-level-5`,
         rubricCriterionLevel: eqfLevels.map((l) => ({
@@ -186,7 +207,7 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
           description: l.description,
           level: l.code,
         })),
-        alignment: [sqlAlignment],
+        alignment: [initiativeAlignment],
       },
     ]);
     expect(eqfLevels).toHaveLength(8);
@@ -208,6 +229,14 @@ describe.each(databaseTargets())('achievements aligned to framework items on $na
     expect(report1.checks.find((c) => c.id === 'schema')?.message).toBe('A well-formed OpenBadgeCredential (VC 2.0).');
     expect(report1.verified).toBe(true);
     expect(await referenceVerify(ctx, doc)).toEqual({ verified: true });
+
+    // The credential's page lists what it aligns to, framework items included.
+    const page = await ctx.app.request(new URL(doc['id'] as string).pathname, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    for (const a of signed['alignment'] as { targetName: string; targetUrl: string }[]) {
+      expect(text).toContain(`<a href="${a.targetUrl}" rel="noopener nofollow">${a.targetName}</a>`);
+    }
 
     // The achievement's public document is the one the credential embeds.
     const publicDoc = await json<JsonObject>(await ctx.app.request(new URL(id).pathname));

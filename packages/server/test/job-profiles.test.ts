@@ -3,7 +3,7 @@ import { GLOBAL_SCALE_IDS } from '../src/domains/frameworks/scales.js';
 import type { JobProfileJson, JobProfileSummaryJson } from '../src/domains/job-profiles/schemas.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
-import { insertTestFramework, type TestFramework } from './helpers/frameworks.js';
+import { escoMiniRows, importEscoMini, insertTestFramework, type TestFramework } from './helpers/frameworks.js';
 import { anonymous, member, tokenFor, type Caller } from './helpers/fixtures.js';
 
 async function json<T>(res: Response, status = 200): Promise<T> {
@@ -21,8 +21,11 @@ describe.each(databaseTargets())('job profiles on $name', (target) => {
   /** Another organisation's private framework, and a public one. */
   let hidden: TestFramework;
   let shared: TestFramework;
+  /** The ESCO mini fixture, imported by the real reader and importer. */
+  let escoMiniId: string;
   beforeAll(async () => {
     ctx = await createTestContext(target);
+    escoMiniId = await importEscoMini(ctx.db, ctx.deps.clock());
     admin = await member(ctx, 'admin');
     base = `/api/v1/orgs/${admin.orgId}/job-profiles`;
     esco = await insertTestFramework(ctx.db, {
@@ -136,6 +139,42 @@ describe.each(databaseTargets())('job profiles on $name', (target) => {
       },
     ]);
     expect(await json(await admin.caller.request('GET', `${base}/${profile.id}`))).toEqual({ jobProfile: profile });
+  });
+
+  it('from an occupation of the imported ESCO mini fixture: exactly its skills in the source file, essential 1, optional 0.5', async () => {
+    const occupation = escoMiniRows('occupations_en.csv').find((r) => r['preferredLabel'] === 'data scientist')!;
+    const relations = escoMiniRows('occupationSkillRelations.csv').filter(
+      (r) => r['occupationUri'] === occupation['conceptUri'],
+    );
+    const labels = new Map(escoMiniRows('skills_en.csv').map((r) => [r['conceptUri'], r['preferredLabel']]));
+    const { id: occupationId } = await ctx.db
+      .selectFrom('occupations')
+      .select('id')
+      .where('frameworkId', '=', escoMiniId)
+      .where('identifier', '=', occupation['conceptUri']!)
+      .executeTakeFirstOrThrow();
+    const profile = await create({ title: 'Data scientist', occupationId });
+    expect(profile.occupation).toEqual({
+      id: occupationId,
+      title: 'data scientist',
+      code: occupation['code'],
+      frameworkId: escoMiniId,
+    });
+    const byUrl = (a: (string | number | undefined)[], b: (string | number | undefined)[]) =>
+      String(a[0]).localeCompare(String(b[0]));
+    const want = relations.map((r) => [
+      r['skillUri'],
+      labels.get(r['skillUri']),
+      r['relationType'] === 'essential' ? 1 : 0.5,
+    ]);
+    expect(want).toHaveLength(10);
+    const got = profile.skills.map((s) => [s.item.url, s.item.statement, s.weight]);
+    expect(got.sort(byUrl)).toEqual(want.sort(byUrl));
+    // Essential first.
+    const weights = profile.skills.map((s) => s.weight);
+    expect(weights).toEqual([...weights].sort((a, b) => b - a));
+    expect(new Set(profile.skills.map((s) => s.item.framework.id))).toEqual(new Set([escoMiniId]));
+    expect(profile.skills.every((s) => s.requiredLevel === null)).toBe(true);
   });
 
   it('from an O*NET occupation: weights from importance, the O*NET level as required level; unimportant skills left out', async () => {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkSourceKind } from '../../src/db/schema.js';
+import { importFramework } from '../../src/domains/frameworks/importer.js';
+import { readEsco } from '../../src/domains/frameworks/sources/esco.js';
 
 /**
  * Frameworks made straight in the database, for suites that need a few items, occupations or scales without running
@@ -161,4 +167,32 @@ export async function insertTestFramework(db: Kysely<Database>, spec: TestFramew
     }
   }
   return { id, title, version, orgId, items, occupations };
+}
+
+/** The ESCO mini fixture: a small real subset of ESCO v1.1.1 in the shipped format (see its SOURCES.md). */
+export const ESCO_MINI_DIR = fileURLToPath(new URL('../fixtures/esco-mini/', import.meta.url));
+
+/**
+ * Imports the ESCO mini fixture as a global framework (through the real reader and importer) and returns its id.
+ *
+ * @example
+ * ```ts
+ * const escoId = await importEscoMini(ctx.db, ctx.deps.clock());
+ * ```
+ */
+export async function importEscoMini(db: Kysely<Database>, now?: Date): Promise<string> {
+  return (await importFramework(db, readEsco(ESCO_MINI_DIR), now ? { now } : {})).frameworkId;
+}
+
+/**
+ * The rows of one of the ESCO mini fixture's CSV files, parsed independently of the reader under test: an oracle for
+ * what an import must hold.
+ *
+ * @example
+ * ```ts
+ * const skill = escoMiniRows('skills_en.csv').find((r) => r['preferredLabel'] === 'show initiative');
+ * ```
+ */
+export function escoMiniRows(file: string): Record<string, string>[] {
+  return parse(readFileSync(join(ESCO_MINI_DIR, file)), { columns: true, bom: true }) as Record<string, string>[];
 }

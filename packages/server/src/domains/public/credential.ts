@@ -8,7 +8,7 @@ import { route } from '../../http/route.js';
 import { errorResponse } from '../../http/schemas.js';
 import { clientAddress } from '../../http/client-address.js';
 import { isSelfFetch } from '../../http/self-fetcher.js';
-import type { AchievementDefinition } from '../achievements/definition.js';
+import { skillAlignment, type AchievementDefinition } from '../achievements/definition.js';
 import { loadAchievementVersion } from '../achievements/service.js';
 import { orgDid, orgDidDocumentUrl } from '../orgs/identity.js';
 import { renderBadgePng, renderBadgeSvg, type BadgeImageInput } from './badge-image.js';
@@ -239,7 +239,7 @@ function credentialPage(deps: AppDeps, { row, definition }: Found, verification:
     <section aria-labelledby="achievement">
       <h2 id="achievement">About the achievement</h2>
       <p class="prose">${definition.description}</p>
-      ${criteriaHtml(definition)} ${alignmentsHtml(definition)}
+      ${criteriaHtml(definition)} ${alignmentsHtml(definition, deps.publicUrl)}
     </section>
     <section aria-labelledby="issuer">
       <h2 id="issuer">Issuer</h2>
@@ -312,7 +312,13 @@ function criteriaHtml({ criteria }: AchievementDefinition): Html {
     ${isWebUrl(criteria.id) ? html`<p><a href="${criteria.id}" rel="noopener nofollow">Full criteria</a></p>` : ''}`;
 }
 
-function alignmentsHtml({ alignment, tags }: AchievementDefinition): Html {
+/** What the achievement aligns to: the alignments given by hand, then the framework items it certifies. */
+function alignmentsHtml({ alignment: manual, skills, tags }: AchievementDefinition, publicUrl: string): Html {
+  const urls = new Set(manual.map((a) => a.targetUrl));
+  const alignment = [
+    ...manual,
+    ...(skills ?? []).map((s) => skillAlignment(publicUrl, s)).filter((a) => !urls.has(a.targetUrl)),
+  ];
   return html`${
     alignment.length > 0
       ? html`<h3>Aligned to</h3>
