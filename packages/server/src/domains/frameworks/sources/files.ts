@@ -55,6 +55,9 @@ type Stored = { path: string; bytes: number; label: (typeof ENCODINGS)[number]['
  */
 const MAX_RECORD_CHARS = 1 << 20;
 
+/** Bytes per read and per decompressed chunk: zlib's 16 KB default costs a stream round trip every 16 KB. */
+const CHUNK = 256 * 1024;
+
 /**
  * Opens a directory of framework source files (ESCO CSV, O*NET text files) for streaming, whether each file is stored
  * plain, gzipped or brotli-compressed, so the shipped compressed copy and the original download read the same.
@@ -96,11 +99,12 @@ export function openSourceDirectory(dir: string): SourceDirectory {
 
   /** The decompressed bytes of one file; `track` counts its stored bytes into bytesRead(). */
   async function* bytesOf(name: string, stored: Stored, track: boolean): AsyncGenerator<Buffer> {
-    const file = createReadStream(stored.path, { highWaterMark: 256 * 1024 });
+    const file = createReadStream(stored.path, { highWaterMark: CHUNK });
     if (track) active.add(file);
     let stream: Readable = file;
     if (stored.label !== 'plain') {
-      const decompress = stored.label === 'gzip' ? createGunzip() : createBrotliDecompress();
+      const decompress =
+        stored.label === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createBrotliDecompress({ chunkSize: CHUNK });
       file.on('error', (error) => decompress.destroy(error));
       stream = file.pipe(decompress);
     }
@@ -157,8 +161,11 @@ export function openSourceDirectory(dir: string): SourceDirectory {
       return hash.digest('hex');
     },
     rows(name, options) {
-      const stored = get(name);
-      return parseRows(name, decodeUtf8(name, bytesOf(name, stored, true)), options);
+      // looked up when iteration starts, so a missing file is an error of the loop that reads it
+      return {
+        [Symbol.asyncIterator]: () =>
+          parseRows(name, decodeUtf8(name, bytesOf(name, get(name), true)), options)[Symbol.asyncIterator](),
+      };
     },
   };
 }
@@ -181,12 +188,20 @@ export async function* decodeUtf8(file: string, chunks: AsyncIterable<Buffer>): 
   let first = true;
   let line = 1;
 
+  const nulError = (where: number) =>
+    new FrameworkImportError(
+      'ERR_IMPORT_ENCODING',
+      `NUL character on line ${where}: the file looks like UTF-16 without a byte-order mark, or binary data; save it as UTF-8`,
+      { file, line: where },
+    );
   const decode = (bytes: Buffer): string => {
     let text: string;
     try {
       text = decoder.decode(bytes);
     } catch {
       const at = firstInvalidUtf8(bytes);
+      const nul = bytes.indexOf(0);
+      if (nul >= 0 && nul < at) throw nulError(line + countByte(bytes, 0x0a, nul));
       const where = line + countByte(bytes, 0x0a, Math.max(at, 0));
       const byte = bytes[Math.max(at, 0)] ?? 0;
       const hint = byte >= 0x80 && byte <= 0xff ? ' (Latin-1 or Windows-1252 text looks like this)' : '';
@@ -197,14 +212,7 @@ export async function* decodeUtf8(file: string, chunks: AsyncIterable<Buffer>): 
       );
     }
     const nul = text.indexOf('\0');
-    if (nul >= 0) {
-      const where = line + countChar(text, '\n', 0, nul);
-      throw new FrameworkImportError(
-        'ERR_IMPORT_ENCODING',
-        `NUL character on line ${where}: the file looks like UTF-16 or binary data; save it as UTF-8`,
-        { file, line: where },
-      );
-    }
+    if (nul >= 0) throw nulError(line + countChar(text, '\n', 0, nul));
     line += countChar(text, '\n', 0, text.length);
     return text;
   };
