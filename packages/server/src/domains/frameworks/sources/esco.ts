@@ -176,6 +176,10 @@ export function summarizeEsco(counts: FrameworkCounts): Record<string, number> {
 
 type Spec = { name: string; columns: readonly string[] };
 
+function firstUnknown(known: ReadonlySet<string>, a: string, b: string): string | undefined {
+  return !known.has(a) ? a : !known.has(b) ? b : undefined;
+}
+
 function rowsOf(files: SourceDirectory, spec: Spec): AsyncIterable<SourceRow> {
   return files.rows(spec.name, {
     delimiter: ',',
@@ -307,7 +311,7 @@ async function* escoRecords(files: SourceDirectory, skipped: SkippedRow[]): Asyn
   for await (const { line, row } of rowsOf(files, broader)) {
     const narrower = required(broader, line, row, 'conceptUri');
     const parent = required(broader, line, row, 'broaderUri');
-    const unknown = [narrower, parent].find((uri) => !items.has(uri));
+    const unknown = firstUnknown(items, narrower, parent);
     if (unknown) skip(broader, line, unknown, 'skill or skill group');
     else yield association(broader, line, 'isChildOf', narrower, parent);
   }
@@ -317,7 +321,7 @@ async function* escoRecords(files: SourceDirectory, skipped: SkippedRow[]): Asyn
     const origin = required(skillSkill, line, row, 'originalSkillUri');
     const destination = required(skillSkill, line, row, 'relatedSkillUri');
     const relation = relationType(skillSkill, line, row.relationType);
-    const unknown = [origin, destination].find((uri) => !items.has(uri));
+    const unknown = firstUnknown(items, origin, destination);
     if (unknown) skip(skillSkill, line, unknown, 'skill');
     else yield association(skillSkill, line, `ext:${relation}Skill`, origin, destination);
   }
@@ -383,7 +387,7 @@ async function* escoRecords(files: SourceDirectory, skipped: SkippedRow[]): Asyn
   for await (const { line, row } of rowsOf(files, broaderOcc)) {
     const narrower = required(broaderOcc, line, row, 'conceptUri');
     const parent = required(broaderOcc, line, row, 'broaderUri');
-    const unknown = [narrower, parent].find((uri) => !occupations.has(uri));
+    const unknown = firstUnknown(occupations, narrower, parent);
     if (unknown) skip(broaderOcc, line, unknown, 'occupation');
     else
       yield {

@@ -380,6 +380,11 @@ export async function* parseRows(
 
 type Split = { fields: string[]; end: number };
 
+/** The line of `offset`, in a record starting at `position` on line `line`. */
+function lineOf(buffer: string, position: number, line: number, offset: number): number {
+  return line + countChar(buffer, '\n', position, offset);
+}
+
 function splitTabLine(buffer: string, position: number, final: boolean): Split | undefined {
   if (position >= buffer.length) return undefined;
   const newline = buffer.indexOf('\n', position);
@@ -404,7 +409,6 @@ function splitCsvRecord(
   if (position >= buffer.length) return undefined;
   const fields: string[] = [];
   let p = position;
-  const lineAt = (offset: number) => line + countChar(buffer, '\n', position, offset);
   for (;;) {
     if (buffer.charCodeAt(p) === 0x22) {
       // quoted field
@@ -414,10 +418,14 @@ function splitCsvRecord(
         const quote = buffer.indexOf('"', from);
         if (quote < 0 || (quote === buffer.length - 1 && !final)) {
           if (!final) return undefined;
-          throw new FrameworkImportError('ERR_IMPORT_CSV', `the quote opened on line ${lineAt(p)} is never closed`, {
-            file,
-            line: lineAt(p),
-          });
+          throw new FrameworkImportError(
+            'ERR_IMPORT_CSV',
+            `the quote opened on line ${lineOf(buffer, position, line, p)} is never closed`,
+            {
+              file,
+              line: lineOf(buffer, position, line, p),
+            },
+          );
         }
         if (buffer.charCodeAt(quote + 1) === 0x22) {
           value += buffer.slice(from, quote + 1);
@@ -446,8 +454,8 @@ function splitCsvRecord(
       }
       throw new FrameworkImportError(
         'ERR_IMPORT_CSV',
-        `line ${lineAt(p)}: text after a closing quote (${JSON.stringify(buffer.slice(p, p + 10))}); a quote inside a quoted field must be doubled ("")`,
-        { file, line: lineAt(p) },
+        `line ${lineOf(buffer, position, line, p)}: text after a closing quote (${JSON.stringify(buffer.slice(p, p + 10))}); a quote inside a quoted field must be doubled ("")`,
+        { file, line: lineOf(buffer, position, line, p) },
       );
     }
     // unquoted field: up to the next comma or line break
@@ -465,8 +473,8 @@ function splitCsvRecord(
     if (stray >= 0) {
       throw new FrameworkImportError(
         'ERR_IMPORT_CSV',
-        `line ${lineAt(p)}: a quote inside an unquoted field; quote the whole field and double the quote ("")`,
-        { file, line: lineAt(p) },
+        `line ${lineOf(buffer, position, line, p)}: a quote inside an unquoted field; quote the whole field and double the quote ("")`,
+        { file, line: lineOf(buffer, position, line, p) },
       );
     }
     fields.push(value);
