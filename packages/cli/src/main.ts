@@ -111,6 +111,23 @@ export async function main(argv: string[]): Promise<number> {
       };
     });
 
+  cli
+    .command(
+      'import <kind> <path>',
+      'Import a competency framework (esco: CSV directory, onet: text-file directory, case: CFPackage JSON file) ' +
+        'into the database (DATABASE_URL, or PGlite in DATA_DIR), migrating it first',
+    )
+    .option('--json', 'Print the counts the database holds afterwards as one JSON line')
+    .option('--org <slug>', 'Import into this organisation (private to it) instead of as a global framework')
+    .option('--framework-version <version>', 'The release, overriding what the source says (ESCO, O*NET)')
+    .option('--force', 'Compare every row even when the source is byte-for-byte the one imported last')
+    .action((kind: string, path: string, options) => {
+      run = async () => {
+        const { importCommand } = await import('./commands/import.js');
+        return importCommand(kind, path, options);
+      };
+    });
+
   cli.help();
   cli.version('0.1.0');
 

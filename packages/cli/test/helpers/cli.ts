@@ -7,12 +7,15 @@ import type { JsonObject } from '@skillproof/core';
 /** The command's entry point. */
 export const bin = fileURLToPath(new URL('../../bin/skillproof.js', import.meta.url));
 
-/** Runs the command from a clean `node bin/skillproof.js` in `dir`, standard input from a file there. */
-export function runCli(dir: string, args: string[], stdinFile?: string) {
+/**
+ * Runs the command from a clean `node bin/skillproof.js` in `dir`, standard input from a file there. `timeout`
+ * (default 60 s) is for commands that load a database (import), which take longer on a busy machine.
+ */
+export function runCli(dir: string, args: string[], stdinFile?: string, options: { timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: dir,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: options.timeout ?? 60_000,
     maxBuffer: 64 * 1024 * 1024,
     ...(stdinFile !== undefined
       ? { input: readFileSync(join(dir, stdinFile)) }
