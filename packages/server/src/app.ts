@@ -17,6 +17,7 @@ import { registerPublicRoutes } from './domains/public/routes.js';
 import { isFrameworkImport, registerCaseRoutes } from './domains/frameworks/case-routes.js';
 import { MAX_CASE_BYTES } from './domains/frameworks/sources/case.js';
 import { registerScaleRoutes } from './domains/frameworks/scale-routes.js';
+import { registerAuthoringRoutes } from './domains/frameworks/authoring-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps) {
   registerBatchesRoutes(app);
   registerCaseRoutes(app);
   registerScaleRoutes(app);
+  registerAuthoringRoutes(app);
   registerJobProfileRoutes(app);
   registerPublicRoutes(app);
 
