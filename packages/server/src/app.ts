@@ -18,6 +18,7 @@ import { isFrameworkImport, registerCaseRoutes } from './domains/frameworks/case
 import { MAX_CASE_BYTES } from './domains/frameworks/sources/case.js';
 import { registerScaleRoutes } from './domains/frameworks/scale-routes.js';
 import { registerAuthoringRoutes } from './domains/frameworks/authoring-routes.js';
+import { registerBrowseRoutes } from './domains/frameworks/browse-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
   registerCaseRoutes(app);
   registerScaleRoutes(app);
   registerAuthoringRoutes(app);
+  registerBrowseRoutes(app);
   registerJobProfileRoutes(app);
   registerPublicRoutes(app);
 
