@@ -303,6 +303,9 @@ describe.each(databaseTargets())('framework import on $name', (target) => {
       occupations: { occupation: 1, group: 1 },
       occupationSkills: 3,
       occupationRelations: { broader: 1, related: 0 },
+      occupationSkillsByType: { knowledge: 1, skill: 2 },
+      occupationAltLabels: 1,
+      occupationsWithJobZone: 1,
     });
     expect(result.summary).toEqual({ items: 5, associations: 7, occupations: 1, relations: 3 });
 

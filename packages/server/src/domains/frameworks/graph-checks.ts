@@ -7,7 +7,7 @@ import {
 } from './sources/model.js';
 
 /**
- * Remembers where each identifier of one kind was first seen, so that a second occurrence is refused with both
+ * Remembers where each identifier (or key) of one kind was first seen, so that a second occurrence is refused with both
  * places: two rows with one key would otherwise meet in one `INSERT … ON CONFLICT` and fail without saying where.
  *
  * @example
@@ -19,25 +19,29 @@ export class IdentifierRegistry<V> {
   private readonly seen = new Map<string, { value: V; at: SourceLocation }>();
   constructor(private readonly label: string) {}
 
-  /** Records `identifier`; throws ERR_IMPORT_DUPLICATE (at the second occurrence) when it was seen before. */
-  add(identifier: string, at: SourceLocation, value: V): void {
-    const first = this.seen.get(identifier);
+  /**
+   * Records `key`; throws ERR_IMPORT_DUPLICATE (at the second occurrence) when it was seen before. `name` says what
+   * the key stands for in the message, when the key is not the identifier a person knows (e.g. a pair of ids).
+   */
+  add(key: string, at: SourceLocation, value: V, name: () => string = () => key): void {
+    const first = this.seen.get(key);
     if (first) {
+      const identifier = name();
       throw new FrameworkImportError(
         'ERR_IMPORT_DUPLICATE',
         `Duplicate ${this.label} ${identifier} (first at ${describeLocation(first.at)}): each must appear once.`,
         { ...at, identifier },
       );
     }
-    this.seen.set(identifier, { value, at });
+    this.seen.set(key, { value, at });
   }
 
-  get(identifier: string): V | undefined {
-    return this.seen.get(identifier)?.value;
+  get(key: string): V | undefined {
+    return this.seen.get(key)?.value;
   }
 
-  has(identifier: string): boolean {
-    return this.seen.has(identifier);
+  has(key: string): boolean {
+    return this.seen.has(key);
   }
 
   get size(): number {
