@@ -18,6 +18,11 @@ export interface ServerConfig {
   demo: boolean;
   /** The demo accounts' password (`SKILLPROOF_DEMO_PASSWORD`); default: a random one per account. */
   demoPassword: string | undefined;
+  /**
+   * Import the shipped ESCO and O*NET as global frameworks after the server listens, when they are missing or changed
+   * (default on; `SKILLPROOF_CATALOGUES=off` turns it off, e.g. for tests that start servers).
+   */
+  catalogues: boolean;
 }
 
 export function configFromEnv(
@@ -49,5 +54,6 @@ export function configFromEnv(
     logLevel: overrides.logLevel ?? env['LOG_LEVEL'] ?? 'info',
     demo: overrides.demo ?? env['SKILLPROOF_DEMO'] !== '0',
     demoPassword: overrides.demoPassword ?? (env['SKILLPROOF_DEMO_PASSWORD'] || undefined),
+    catalogues: overrides.catalogues ?? !['off', '0', 'false', 'no'].includes(env['SKILLPROOF_CATALOGUES'] ?? ''),
   };
 }

@@ -15,11 +15,14 @@ import { createSmtpMailer } from './mail/mailer.js';
 import { createKeyStore, loadMasterKey } from './security/master-key.js';
 import { STRONG_SCRYPT } from './security/passwords.js';
 import { seedDemo, type DemoAccount } from './seed/demo.js';
+import { importCatalogues, type Catalogue, type CatalogueResult } from './domains/frameworks/catalogues.js';
 
 export interface RunningServer {
   url: string;
   /** The demo accounts seeded on this start (first start on an empty database, demo on), with their passwords. */
   demoAccounts: DemoAccount[] | undefined;
+  /** The shipped catalogues' import, running in the background once the server listens (undefined when off). */
+  catalogues: Promise<CatalogueResult[]> | undefined;
   app: App;
   deps: AppDeps;
   close(): Promise<void>;
@@ -29,7 +32,10 @@ export interface RunningServer {
  * Opens (and migrates) the database, loads the master key, seeds the demo on an empty database, starts the job runner
  * and serves. What `skillproof serve` and `npm start` run.
  */
-export async function startServer(config: ServerConfig, options: { fetcher?: Fetcher } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { fetcher?: Fetcher; catalogues?: readonly Catalogue[] } = {},
+): Promise<RunningServer> {
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
   );
@@ -65,13 +71,24 @@ export async function startServer(config: ServerConfig, options: { fetcher?: Fet
   mail?.start();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
+  // ESCO and O*NET load in the background: the server answers meanwhile (search finds them once committed), and an
+  // unchanged catalogue costs only its content hash. Stopping cancels an import in progress (it rolls back).
+  const stopping = new AbortController();
+  const catalogues = config.catalogues
+    ? importCatalogues(database.db, logger, {
+        signal: stopping.signal,
+        ...(options.catalogues && { catalogues: options.catalogues }),
+      })
+    : undefined;
   return {
     url: `http://localhost:${port}`,
     demoAccounts,
+    catalogues,
     app,
     deps,
     async close() {
-      await Promise.all([jobs.stop(), mail?.stop()]);
+      stopping.abort();
+      await Promise.all([jobs.stop(), mail?.stop(), catalogues]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
     },

@@ -107,6 +107,7 @@ describe.each(databaseTargets())('crash safety of bulk issuance on $name', (targ
       DATA_DIR: dataDir,
       PUBLIC_URL: 'https://crash.skillproof.test',
       SKILLPROOF_DEMO: '0',
+      SKILLPROOF_CATALOGUES: 'off',
       LOG_LEVEL: 'warn',
     };
     if (target.url) {

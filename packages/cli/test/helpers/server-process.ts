@@ -27,7 +27,8 @@ export async function startServerProcess(env: Record<string, string>, cwd: strin
   const port = Number(env['PORT'] ?? (await freePort()));
   const child = spawn(process.execPath, [bin, 'serve'], {
     cwd,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    // Without the ESCO/O*NET catalogue import unless a test asks for it: it is a minute of work the tests do not use.
+    env: { ...process.env, LOG_LEVEL: 'warn', SKILLPROOF_CATALOGUES: 'off', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
