@@ -63,8 +63,14 @@ class IntBuffer {
   }
 }
 
-/** Builds the inverted index over `texts` (document i is `texts[i]`). */
-export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex {
+/** Documents tokenised between two pauses of a stepwise build. */
+export const DOCUMENTS_PER_STEP = 500;
+
+/**
+ * Builds the inverted index over `texts` (document i is `texts[i]`), pausing (yielding) every
+ * {@link DOCUMENTS_PER_STEP} documents and between passes, so that a caller can build without holding the thread.
+ */
+export function* buildInvertedIndex(texts: readonly IndexedText[]): Generator<void, InvertedIndex, void> {
   const n = texts.length;
   const terms: string[] = [];
   const termIds = new Map<string, number>();
@@ -85,6 +91,7 @@ export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex
 
   // Pass 1: every document's words as ids, field after field, and where each label's words are.
   for (let i = 0; i < n; i++) {
+    if (i % DOCUMENTS_PER_STEP === DOCUMENTS_PER_STEP - 1) yield;
     const { label, altLabels, description } = texts[i]!;
     docLabels[i] = labelBounds.length;
     segmentStart[i * FIELDS + PREFERRED] = tokens.length;
@@ -116,8 +123,9 @@ export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex
   const v = terms.length;
   const frequency = new Int32Array(v);
   const seen: number[] = [];
-  const eachPosting = (visit: (term: number, docField: number, tf: number) => void) => {
+  function* eachPosting(visit: (term: number, docField: number, tf: number) => void): Generator<void, void, void> {
     for (let docField = 0; docField < n * FIELDS; docField++) {
+      if (docField % (FIELDS * DOCUMENTS_PER_STEP) === FIELDS * DOCUMENTS_PER_STEP - 1) yield;
       for (let k = segmentStart[docField]!; k < segmentStart[docField + 1]!; k++) {
         const t = words[k]!;
         if (frequency[t]!++ === 0) seen.push(t);
@@ -128,9 +136,9 @@ export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex
       }
       seen.length = 0;
     }
-  };
+  }
   const df = new Int32Array(v * FIELDS);
-  eachPosting((t, docField) => df[t * FIELDS + (docField % FIELDS)]!++);
+  yield* eachPosting((t, docField) => df[t * FIELDS + (docField % FIELDS)]!++);
   const labelStart = new Int32Array(v + 1);
   const descriptionStart = new Int32Array(v + 1);
   for (let t = 0; t < v; t++) {
@@ -141,7 +149,7 @@ export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex
   const descriptionData = new Int32Array(2 * descriptionStart[v]!);
   const labelFill = labelStart.slice(0, v);
   const descriptionFill = descriptionStart.slice(0, v);
-  eachPosting((t, docField, tf) => {
+  yield* eachPosting((t, docField, tf) => {
     if (docField % FIELDS === DESCRIPTION) {
       const at = 2 * descriptionFill[t]!++;
       descriptionData[at] = docField;
@@ -153,6 +161,7 @@ export function buildInvertedIndex(texts: readonly IndexedText[]): InvertedIndex
     }
   });
 
+  yield;
   const documents = Math.max(1, n);
   const idf = new Float64Array(v * FIELDS);
   for (let k = 0; k < idf.length; k++) idf[k] = Math.log(1 + (documents - df[k]! + 0.5) / (df[k]! + 0.5));

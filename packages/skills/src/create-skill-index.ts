@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import { buildInvertedIndex, FIELDS } from './build-inverted-index.js';
+import { buildInvertedIndex, DOCUMENTS_PER_STEP, FIELDS } from './build-inverted-index.js';
 import { STOP_WORDS, termsOf } from './normalize.js';
 
 /** What the index needs of a skill, competency, knowledge area or occupation; anything else is carried along. */
@@ -105,12 +105,38 @@ interface Expansion {
  * ```
  */
 export function createSkillIndex<T extends SkillDocument>(docs: readonly T[]): SkillIndex<T> {
+  const steps = skillIndexSteps(docs);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link createSkillIndex} without holding the thread for the whole build (ESCO takes about a second): it pauses
+ * every thousand documents or so and lets other work run, so a server stays responsive while it indexes.
+ *
+ * @example
+ * ```ts
+ * const index = await createSkillIndexAsync(items);
+ * ```
+ */
+export async function createSkillIndexAsync<T extends SkillDocument>(docs: readonly T[]): Promise<SkillIndex<T>> {
+  const steps = skillIndexSteps(docs);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+function* skillIndexSteps<T extends SkillDocument>(docs: readonly T[]): Generator<void, SkillIndex<T>, void> {
   const byId = new Map<string, number>();
   docs.forEach((doc, i) => {
     if (byId.has(doc.id)) throw new Error(`createSkillIndex: two documents have the id ${JSON.stringify(doc.id)}.`);
     byId.set(doc.id, i);
   });
-  const index = buildInvertedIndex(
+  const index = yield* buildInvertedIndex(
     docs.map((d) => ({ label: d.label, altLabels: d.altLabels ?? [], description: d.description ?? '' })),
   );
   const { terms, termIds, idf, lengthNorm, docLabels, labelBounds, labelTerms, isStopWord } = index;
@@ -125,7 +151,10 @@ export function createSkillIndex<T extends SkillDocument>(docs: readonly T[]): S
     tokenize: (text) => [text],
     processTerm: (term) => term,
   });
-  words.addAll(terms.map((_, id) => id));
+  for (let from = 0; from < terms.length; from += 5 * DOCUMENTS_PER_STEP) {
+    words.addAll(terms.slice(from, from + 5 * DOCUMENTS_PER_STEP).map((_, k) => from + k));
+    yield;
+  }
   // Words a prefix begins: binary search over the sorted vocabulary.
   const sorted = Int32Array.from(terms.keys()).sort((a, b) => (terms[a]! < terms[b]! ? -1 : 1));
 

@@ -2,6 +2,6 @@
  * @skillproof/skills: ranked, typo-tolerant search over competency frameworks' skills and occupations. No I/O: the
  * caller hands over the documents; runs in Node and in the browser.
  */
-export { createSkillIndex } from './create-skill-index.js';
+export { createSkillIndex, createSkillIndexAsync } from './create-skill-index.js';
 export type { SkillDocument, SkillHit, SkillIndex, SkillMatch, SkillSearchOptions } from './create-skill-index.js';
 export { foldText, labelKey, termsOf } from './normalize.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createSkillIndex, type SkillDocument, type SkillHit, type SkillIndex } from '@skillproof/skills';
+import { createSkillIndexAsync, type SkillDocument, type SkillHit, type SkillIndex } from '@skillproof/skills';
 import type { Database } from '../../db/schema.js';
 
 /** A framework item as the search index holds it: what a hit shows, without going back to the database. */
@@ -50,7 +50,8 @@ interface Entry {
 export const DEFAULT_MAX_DOCUMENTS = 150_000;
 
 /**
- * An index cache over `db`. Each index is keyed by (framework id, `updated_at`): every change to a framework bumps
+ * An index cache over `db`. Indexes are built in steps ({@link createSkillIndexAsync}) so that other requests go on
+ * while ESCO is indexed (about a second). Each index is keyed by (framework id, `updated_at`): every change to a framework bumps
  * `updated_at` (imports, authoring), so a changed framework gets a new index on its next search and the old one is
  * dropped. Concurrent searches of a framework share one build. The cache holds at most `maxDocuments` documents
  * (least recently used indexes go first; the one just built always stays), which bounds its memory (ESCO: about
@@ -123,7 +124,7 @@ export function createSearchIndexCache(
           .where('frameworkId', '=', framework.id)
           .orderBy('id')
           .execute();
-        return createSkillIndex<ItemDocument>(
+        return createSkillIndexAsync<ItemDocument>(
           rows.map((r) => ({
             id: r.id,
             label: r.statement,
@@ -144,7 +145,7 @@ export function createSearchIndexCache(
           .where('frameworkId', '=', framework.id)
           .orderBy('id')
           .execute();
-        return createSkillIndex<OccupationDocument>(
+        return createSkillIndexAsync<OccupationDocument>(
           rows.map((r) => ({
             id: r.id,
             label: r.title,
