@@ -26,3 +26,7 @@ export { FrameworkImportError } from './domains/frameworks/sources/model.js';
 export type { FrameworkSource, FrameworkImportErrorCode } from './domains/frameworks/sources/model.js';
 export { FRAMEWORK_SOURCE_KINDS, readFrameworkSource } from './domains/frameworks/sources/read-framework-source.js';
 export type { FrameworkSourceFormat } from './domains/frameworks/sources/read-framework-source.js';
+export { cfPackageIssues, MAX_CASE_BYTES, readCase } from './domains/frameworks/sources/case.js';
+export type { CfPackageIssue, ReadCaseOptions } from './domains/frameworks/sources/case.js';
+export { cfPackageJson, exportCfPackage } from './domains/frameworks/case-export.js';
+export type { CFPackage } from './domains/frameworks/case-schemas.js';
