@@ -588,6 +588,24 @@ describe.each(databaseTargets())('framework import on $name', (target) => {
     });
   });
 
+  it('a reader that fails after chunks were written leaves every framework table as it was', async () => {
+    const { meta, records } = await imported();
+    const before = await snapshot(ctx);
+    const many = Array.from({ length: 4500 }, (_, i) => item(i + 10, `extra${i}`, 'skill'));
+    const failing: FrameworkSource = {
+      ...arraySource(meta, records),
+      async *records() {
+        yield* [...records.slice(0, 5), ...many];
+        throw new FrameworkImportError('ERR_IMPORT_CSV', 'Unclosed quote', { file: 'items.csv', line: 4511 });
+      },
+    };
+    const progress: string[] = [];
+    const error = await importError(run(failing, { force: true, onProgress: (p) => progress.push(p.phase) }));
+    expect(error.code).toBe('ERR_IMPORT_CSV');
+    expect(progress).toEqual(['items', 'items']); // two chunks were written, then rolled back
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
   it('writes in chunks: 4,500 items in a chain with 4,499 isChildOf associations, re-imported unchanged', async () => {
     const identifier = randomUUID();
     const meta: FrameworkMeta = {

@@ -515,7 +515,8 @@ class ImportRun {
 
   async readRecords(): Promise<void> {
     for await (const record of this.source.records()) {
-      const order = ORDER[record.kind];
+      const order = ORDER[record.kind] as number | undefined;
+      if (order === undefined) throw new Error(`Reader bug: a record of unknown kind ${String(record.kind)}`);
       if (order < this.phase) {
         throw new Error(
           `Reader bug: an ${record.kind} record (${record.at.file}) came after ${PHASES[this.phase]}; readers must ` +
