@@ -63,7 +63,7 @@ export interface ImportResult {
  *
  * @example
  * const result = await importFramework(db, readEsco('packages/server/data/esco-1.1.1'));
- * result.summary; // { skills: 13896, occupations: 3007, relations: 123855, … }
+ * result.summary; // { skills: 13896, occupations: 3007, relations: 123788, … }
  */
 export async function importFramework(
   db: Kysely<Database>,
