@@ -448,6 +448,19 @@ describe.each(databaseTargets())('CASE import, export and API on $name', (target
     await expectError(await postPackage(other.caller, admin.orgId, FIXTURE_TEXT), 404, 'ERR_NOT_FOUND');
   });
 
+  it('takes packages above the app-wide 10 MiB body limit, up to 50 MiB', async () => {
+    const fresh = await member(ctx, 'admin');
+    const padded = FIXTURE_TEXT + ' '.repeat(10.5 * 1024 * 1024);
+    const res = await postPackage(fresh.caller, fresh.orgId, padded);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { summary: Record<string, number> }).summary).toEqual({
+      items: 15,
+      associations: 20,
+    });
+    const huge = FIXTURE_TEXT + ' '.repeat(50 * 1024 * 1024);
+    await expectError(await postPackage(fresh.caller, fresh.orgId, huge), 413, 'ERR_INPUT_TOO_LARGE');
+  });
+
   describe('CASE 1.1 endpoints', () => {
     const base = '/ims/case/v1p1';
     const documentId = fixture().CFDocument.identifier;

@@ -82,6 +82,7 @@ function jsonPath(pointer: string): string {
 /** What {@link readCase} reads: a parsed value, JSON text, its bytes, or a file. */
 export type CaseInput = unknown;
 
+/** How {@link readCase} names its input in messages, and the largest input it takes. */
 export interface ReadCaseOptions {
   /** How the input is named in error messages (default: the file's name, or `CFPackage`). */
   name?: string;
