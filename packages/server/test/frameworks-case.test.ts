@@ -16,6 +16,7 @@ import { FrameworkImportError, type FrameworkImportErrorCode } from '../src/doma
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
 import { anonymous, member, tokenFor, type Caller } from './helpers/fixtures.js';
+import { insertTestFramework } from './helpers/frameworks.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../src/domains/frameworks/data/case-v1p1-cfpackage.json', import.meta.url));
 const SCHEMA_SOURCES = fileURLToPath(new URL('../src/domains/frameworks/data/SOURCES.md', import.meta.url));
@@ -382,6 +383,50 @@ describe.each(databaseTargets())('CASE import, export and API on $name', (target
     expect(childOf.every((a) => ids.has(a.originNodeURI.identifier) && ids.has(a.destinationNodeURI.identifier))).toBe(
       true,
     );
+  });
+
+  it("exports an organisation's own framework (items without URIs, several alt labels) as a schema-valid package", async () => {
+    const custom = await insertTestFramework(ctx.db, {
+      orgId: (await member(ctx, 'admin')).orgId,
+      title: 'Customer care',
+      items: [
+        {
+          key: 'calm',
+          statement: 'Stay calm with upset customers',
+          uri: null,
+          altLabels: ['de-escalation', 'composure'],
+        },
+        {
+          key: 'notes',
+          statement: 'Write clear case notes',
+          uri: null,
+          description: 'Notes another agent can act on.',
+        },
+      ],
+    });
+    const exported = await exportCfPackage(ctx.db, custom.id, ctx.deps.publicUrl);
+    expectSchemaValid(exported);
+    const calm = custom.items['calm']!;
+    expect(exported.CFItems!.find((i) => i.identifier === calm.caseIdentifier)).toEqual({
+      identifier: calm.caseIdentifier,
+      fullStatement: 'Stay calm with upset customers',
+      alternativeLabel: 'de-escalation',
+      CFItemType: 'skill',
+      uri: `https://skillproof.test/ims/case/v1p1/CFItems/${calm.caseIdentifier}`,
+      lastChangeDateTime: expect.any(String),
+      extensions: { altLabels: ['de-escalation', 'composure'] },
+    });
+    expect(exported.CFItems!.find((i) => i.identifier === custom.items['notes']!.caseIdentifier)?.extensions).toEqual({
+      description: 'Notes another agent can act on.',
+    });
+    // Read back, the labels and the description return to their columns.
+    const source = await readCase(exported);
+    const records = [];
+    for await (const r of source.records()) records.push(r);
+    expect(records.find((r) => r.kind === 'item' && r.identifier === calm.caseIdentifier)).toMatchObject({
+      altLabels: ['de-escalation', 'composure'],
+      extra: undefined,
+    });
   });
 
   const malformed: [string, () => unknown, FrameworkImportErrorCode, (message: string) => void][] = [
