@@ -1,6 +1,6 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { audit } from '../../audit.js';
+import { z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import { access } from '../../http/access.js';
+import { auditedWrite, type AuditedResult, type WriteContext } from '../../http/audited-write.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { errorResponse, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
@@ -17,6 +17,7 @@ import {
   type AssociationRow,
   type ItemRow,
 } from './authoring.js';
+import { FrameworkJson, frameworkItemFields, frameworkItemJson, frameworkJson } from './schemas.js';
 import type { FrameworkRow } from './visibility.js';
 
 const TAGS = ['Framework authoring'];
@@ -89,40 +90,12 @@ const AssociationCreate = z.strictObject({
   sequenceNumber: z.number().int().min(0).max(2_147_483_647).optional(),
 });
 
-const FrameworkJson = z.object({
-  id: z.uuid(),
-  orgId: z.uuid().nullable(),
-  source: z.enum(['esco', 'onet', 'case', 'custom']),
-  identifier: z.uuid().openapi({ description: 'The CASE CFDocument identifier.' }),
-  uri: z.string(),
-  version: z.string().nullable(),
-  title: z.string(),
-  creator: z.string(),
-  publisher: z.string().nullable(),
-  description: z.string().nullable(),
-  language: z.string().nullable(),
-  licenseUri: z.string().nullable(),
-  attribution: z.string().nullable(),
-  adoptionStatus: z.string().nullable(),
-  public: z.boolean(),
-  lastChangeAt: z.iso.datetime(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+/** The authoring routes answer a framework with its creation time too. */
+const AuthoredFrameworkJson = FrameworkJson.extend({ createdAt: z.iso.datetime() });
 
 const ItemJson = z.object({
-  id: z.uuid(),
-  frameworkId: z.uuid(),
-  identifier: z.string(),
-  caseIdentifier: z.uuid(),
-  uri: z.string().nullable(),
-  type: z.string(),
-  code: z.string().nullable(),
-  statement: z.string(),
-  abbreviatedStatement: z.string().nullable(),
-  altLabels: z.array(z.string()),
-  description: z.string().nullable(),
-  language: z.string().nullable(),
+  ...frameworkItemFields,
+  uri: z.string().nullable().openapi({ description: "The item's own URI, if it has one." }),
   listEnumeration: z.string().nullable(),
   updatedAt: z.iso.datetime(),
 });
@@ -158,76 +131,68 @@ const writeErrors = {
   404: errorResponse('No such framework (item, association) in the organisation (`ERR_NOT_FOUND`).'),
 };
 
-const createFrameworkRoute = route({
+/** An authoring route: admins and tokens with frameworks:write, under the one tag. */
+const writeRoute = <const R extends Omit<RouteConfig, 'middleware' | 'tags'>>(config: R) =>
+  route({ ...config, access: WRITE, tags: TAGS });
+
+const createFrameworkRoute = writeRoute({
   method: 'post',
   path: BASE,
-  access: WRITE,
   summary: 'Create a framework of your own',
   description:
     'A custom competency framework, private to the organisation until `public` is set. It has a fresh CASE ' +
     'identifier and is served through the CASE API like an imported one.',
-  tags: TAGS,
   request: { params: OrgParams, body: jsonBody(FrameworkCreate) },
-  responses: { 201: jsonResponse('Created', z.object({ framework: FrameworkJson })) },
+  responses: { 201: jsonResponse('Created', z.object({ framework: AuthoredFrameworkJson })) },
 });
 
-const patchFrameworkRoute = route({
+const patchFrameworkRoute = writeRoute({
   method: 'patch',
   path: `${BASE}/{frameworkId}`,
-  access: WRITE,
   summary: "Change a framework's metadata, or publish it",
   description: `Title, description, version, public, adoption status, … ${EDITABLE}`,
-  tags: TAGS,
   request: { params: FrameworkParams, body: jsonBody(FrameworkPatchBody) },
-  responses: { 200: jsonResponse('The framework', z.object({ framework: FrameworkJson })), ...writeErrors },
+  responses: { 200: jsonResponse('The framework', z.object({ framework: AuthoredFrameworkJson })), ...writeErrors },
 });
 
-const deleteFrameworkRoute = route({
+const deleteFrameworkRoute = writeRoute({
   method: 'delete',
   path: `${BASE}/{frameworkId}`,
-  access: WRITE,
   summary: 'Delete a framework',
   description: `With its items and associations; refused (409 \`ERR_IMPORT_IN_USE\`) while a job profile or an achievement uses one of its items. ${EDITABLE}`,
-  tags: TAGS,
   request: { params: FrameworkParams },
   responses: {
-    200: jsonResponse('The deleted framework', z.object({ framework: FrameworkJson })),
+    200: jsonResponse('The deleted framework', z.object({ framework: AuthoredFrameworkJson })),
     ...writeErrors,
     409: errorResponse('An item is in use (`ERR_IMPORT_IN_USE`).'),
   },
 });
 
-const createItemRoute = route({
+const createItemRoute = writeRoute({
   method: 'post',
   path: `${BASE}/{frameworkId}/items`,
-  access: WRITE,
   summary: 'Add an item (a competency, skill, …)',
   description: `Its identifier and CASE identifier are a fresh UUID. Place it with an isChildOf association. ${EDITABLE}`,
-  tags: TAGS,
   request: { params: FrameworkParams, body: jsonBody(ItemCreate) },
   responses: { 201: jsonResponse('Created', z.object({ item: ItemJson })), ...writeErrors },
 });
 
-const patchItemRoute = route({
+const patchItemRoute = writeRoute({
   method: 'patch',
   path: `${BASE}/{frameworkId}/items/{itemId}`,
-  access: WRITE,
   summary: 'Change an item',
   description: `Achievement versions keep the item as it read when they were saved. ${EDITABLE}`,
-  tags: TAGS,
   request: { params: ItemParams, body: jsonBody(ItemPatchBody) },
   responses: { 200: jsonResponse('The item', z.object({ item: ItemJson })), ...writeErrors },
 });
 
-const deleteItemRoute = route({
+const deleteItemRoute = writeRoute({
   method: 'delete',
   path: `${BASE}/{frameworkId}/items/{itemId}`,
-  access: WRITE,
   summary: 'Delete an item',
   description:
     'With the associations it is an end of (its children become top-level); refused (409 `ERR_IMPORT_IN_USE`) while ' +
     `a job profile or an achievement uses it. ${EDITABLE}`,
-  tags: TAGS,
   request: { params: ItemParams },
   responses: {
     200: jsonResponse('The deleted item', z.object({ item: ItemJson })),
@@ -236,16 +201,14 @@ const deleteItemRoute = route({
   },
 });
 
-const createAssociationRoute = route({
+const createAssociationRoute = writeRoute({
   method: 'post',
   path: `${BASE}/{frameworkId}/associations`,
-  access: WRITE,
   summary: 'Associate an item with another (isChildOf, precedes, exactMatchOf, …)',
   description:
     'The checks an import makes: the type (`ERR_IMPORT_ASSOCIATION_TYPE`), the ends (`ERR_IMPORT_REFERENCE`), no second ' +
     'association of one type between the same ends (`ERR_IMPORT_DUPLICATE`), and no isChildOf cycle ' +
     `(\`ERR_IMPORT_CYCLE\`, naming the items on it); all 400, and nothing is written. ${EDITABLE}`,
-  tags: TAGS,
   request: { params: FrameworkParams, body: jsonBody(AssociationCreate) },
   responses: {
     201: jsonResponse('Created', z.object({ association: AssociationJson })),
@@ -254,13 +217,11 @@ const createAssociationRoute = route({
   },
 });
 
-const deleteAssociationRoute = route({
+const deleteAssociationRoute = writeRoute({
   method: 'delete',
   path: `${BASE}/{frameworkId}/associations/{associationId}`,
-  access: WRITE,
   summary: 'Delete an association',
   description: EDITABLE,
-  tags: TAGS,
   request: { params: AssociationParams },
   responses: {
     200: jsonResponse('The deleted association', z.object({ association: AssociationJson })),
@@ -268,47 +229,17 @@ const deleteAssociationRoute = route({
   },
 });
 
-function frameworkJson(f: FrameworkRow): z.infer<typeof FrameworkJson> {
-  return {
-    id: f.id,
-    orgId: f.orgId,
-    source: f.source,
-    identifier: f.identifier,
-    uri: f.uri,
-    version: f.version,
-    title: f.title,
-    creator: f.creator,
-    publisher: f.publisher,
-    description: f.description,
-    language: f.language,
-    licenseUri: f.licenseUri,
-    attribution: f.attribution,
-    adoptionStatus: f.adoptionStatus,
-    public: f.public,
-    lastChangeAt: f.lastChangeAt.toISOString(),
-    createdAt: f.createdAt.toISOString(),
-    updatedAt: f.updatedAt.toISOString(),
-  };
-}
+const authoredFrameworkJson = (f: FrameworkRow): z.infer<typeof AuthoredFrameworkJson> => ({
+  ...frameworkJson(f),
+  createdAt: f.createdAt.toISOString(),
+});
 
-function itemJson(i: ItemRow): z.infer<typeof ItemJson> {
-  return {
-    id: i.id,
-    frameworkId: i.frameworkId,
-    identifier: i.identifier,
-    caseIdentifier: i.caseIdentifier,
-    uri: i.uri,
-    type: i.type,
-    code: i.code,
-    statement: i.statement,
-    abbreviatedStatement: i.abbreviatedStatement,
-    altLabels: i.altLabels,
-    description: i.description,
-    language: i.language,
-    listEnumeration: i.listEnumeration,
-    updatedAt: i.updatedAt.toISOString(),
-  };
-}
+const itemJson = (i: ItemRow): z.infer<typeof ItemJson> => ({
+  ...frameworkItemJson(i),
+  uri: i.uri,
+  listEnumeration: i.listEnumeration,
+  updatedAt: i.updatedAt.toISOString(),
+});
 
 function associationJson(a: AssociationRow): z.infer<typeof AssociationJson> {
   return {
@@ -329,6 +260,17 @@ function associationJson(a: AssociationRow): z.infer<typeof AssociationJson> {
   };
 }
 
+/** An edit of one of the organisation's frameworks: the framework locked and checked editable, then audited. */
+function editFramework<T>(
+  c: Parameters<typeof auditedWrite>[0],
+  frameworkId: string,
+  edit: (framework: FrameworkRow, context: WriteContext) => Promise<AuditedResult<T>>,
+): Promise<T> {
+  return auditedWrite(c, async (context) =>
+    edit(await lockEditableFramework(context.tx, context.orgId, frameworkId), context),
+  );
+}
+
 /**
  * Authoring an organisation's own frameworks: create, change metadata (and publish), delete; add, change and delete
  * items; add and delete associations. Admins, tokens with frameworks:write. Each write runs in one transaction that
@@ -337,176 +279,143 @@ function associationJson(a: AssociationRow): z.infer<typeof AssociationJson> {
  */
 export function registerAuthoringRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createFrameworkRoute, async (c) => {
-    const { db, clock, publicUrl } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
-    const now = clock();
-    const framework = await db.transaction().execute(async (tx) => {
-      const created = await createCustomFramework(tx, orgId, c.req.valid('json'), { now, publicUrl });
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework.create',
-        targetType: 'framework',
-        targetId: created.id,
-        data: { title: created.title },
-      });
-      return created;
+    const framework = await auditedWrite(c, async ({ tx, orgId, now, deps }) => {
+      const created = await createCustomFramework(tx, orgId, c.req.valid('json'), { now, publicUrl: deps.publicUrl });
+      return {
+        result: created,
+        audit: {
+          action: 'framework.create',
+          targetType: 'framework',
+          targetId: created.id,
+          data: { title: created.title },
+        },
+      };
     });
-    return c.json({ framework: frameworkJson(framework) }, 201);
+    return c.json({ framework: authoredFrameworkJson(framework) }, 201);
   });
 
   app.openapi(patchFrameworkRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId } = c.req.valid('param');
-    const now = clock();
-    const framework = await db.transaction().execute(async (tx) => {
-      const locked = await lockEditableFramework(tx, orgId, frameworkId);
+    const framework = await editFramework(c, frameworkId, async (locked, { tx, now }) => {
       const { framework: updated, changed } = await updateFramework(tx, locked, c.req.valid('json'), now);
-      if (changed.length > 0) {
-        await audit(tx, principal, now, {
-          orgId,
-          action: 'framework.update',
-          targetType: 'framework',
-          targetId: frameworkId,
-          data: { fields: changed },
-        });
-      }
-      return updated;
+      return {
+        result: updated,
+        audit:
+          changed.length > 0
+            ? { action: 'framework.update', targetType: 'framework', targetId: frameworkId, data: { fields: changed } }
+            : null,
+      };
     });
-    return c.json({ framework: frameworkJson(framework) }, 200);
+    return c.json({ framework: authoredFrameworkJson(framework) }, 200);
   });
 
   app.openapi(deleteFrameworkRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId } = c.req.valid('param');
-    const now = clock();
-    const framework = await db.transaction().execute(async (tx) => {
-      const locked = await lockEditableFramework(tx, orgId, frameworkId);
+    const framework = await editFramework(c, frameworkId, async (locked, { tx }) => {
       const { items } = await deleteFramework(tx, locked);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework.delete',
-        targetType: 'framework',
-        targetId: frameworkId,
-        data: { title: locked.title, items },
-      });
-      return locked;
+      return {
+        result: locked,
+        audit: {
+          action: 'framework.delete',
+          targetType: 'framework',
+          targetId: frameworkId,
+          data: { title: locked.title, items },
+        },
+      };
     });
-    return c.json({ framework: frameworkJson(framework) }, 200);
+    return c.json({ framework: authoredFrameworkJson(framework) }, 200);
   });
 
   app.openapi(createItemRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId } = c.req.valid('param');
-    const now = clock();
-    const item = await db.transaction().execute(async (tx) => {
-      const framework = await lockEditableFramework(tx, orgId, frameworkId);
+    const item = await editFramework(c, frameworkId, async (framework, { tx, now }) => {
       const created = await createItem(tx, framework, c.req.valid('json'), now);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework_item.create',
-        targetType: 'framework_item',
-        targetId: created.id,
-        data: { frameworkId, statement: created.statement },
-      });
-      return created;
+      return {
+        result: created,
+        audit: {
+          action: 'framework_item.create',
+          targetType: 'framework_item',
+          targetId: created.id,
+          data: { frameworkId, statement: created.statement },
+        },
+      };
     });
     return c.json({ item: itemJson(item) }, 201);
   });
 
   app.openapi(patchItemRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId, itemId } = c.req.valid('param');
-    const now = clock();
-    const item = await db.transaction().execute(async (tx) => {
-      const framework = await lockEditableFramework(tx, orgId, frameworkId);
+    const item = await editFramework(c, frameworkId, async (framework, { tx, now }) => {
       const { item: updated, changed } = await updateItem(tx, framework, itemId, c.req.valid('json'), now);
-      if (changed.length > 0) {
-        await audit(tx, principal, now, {
-          orgId,
-          action: 'framework_item.update',
-          targetType: 'framework_item',
-          targetId: itemId,
-          data: { frameworkId, fields: changed },
-        });
-      }
-      return updated;
+      return {
+        result: updated,
+        audit:
+          changed.length > 0
+            ? {
+                action: 'framework_item.update',
+                targetType: 'framework_item',
+                targetId: itemId,
+                data: { frameworkId, fields: changed },
+              }
+            : null,
+      };
     });
     return c.json({ item: itemJson(item) }, 200);
   });
 
   app.openapi(deleteItemRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId, itemId } = c.req.valid('param');
-    const now = clock();
-    const item = await db.transaction().execute(async (tx) => {
-      const framework = await lockEditableFramework(tx, orgId, frameworkId);
+    const item = await editFramework(c, frameworkId, async (framework, { tx, now }) => {
       const { item: deleted, associations } = await deleteItem(tx, framework, itemId, now);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework_item.delete',
-        targetType: 'framework_item',
-        targetId: itemId,
-        data: { frameworkId, statement: deleted.statement, associations },
-      });
-      return deleted;
+      return {
+        result: deleted,
+        audit: {
+          action: 'framework_item.delete',
+          targetType: 'framework_item',
+          targetId: itemId,
+          data: { frameworkId, statement: deleted.statement, associations },
+        },
+      };
     });
     return c.json({ item: itemJson(item) }, 200);
   });
 
   app.openapi(createAssociationRoute, async (c) => {
-    const { db, clock, publicUrl } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId } = c.req.valid('param');
-    const now = clock();
-    const association = await db.transaction().execute(async (tx) => {
-      const framework = await lockEditableFramework(tx, orgId, frameworkId);
-      const created = await createAssociation(tx, framework, c.req.valid('json'), { now, publicUrl, principal });
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework_association.create',
-        targetType: 'framework_association',
-        targetId: created.id,
-        data: {
-          frameworkId,
-          type: created.type,
-          origin: created.originIdentifier,
-          destination: created.destinationIdentifier,
+    const association = await editFramework(c, frameworkId, async (framework, { tx, now, deps, principal }) => {
+      const input = c.req.valid('json');
+      const created = await createAssociation(tx, framework, input, { now, publicUrl: deps.publicUrl, principal });
+      return {
+        result: created,
+        audit: {
+          action: 'framework_association.create',
+          targetType: 'framework_association',
+          targetId: created.id,
+          data: {
+            frameworkId,
+            type: created.type,
+            origin: created.originIdentifier,
+            destination: created.destinationIdentifier,
+          },
         },
-      });
-      return created;
+      };
     });
     return c.json({ association: associationJson(association) }, 201);
   });
 
   app.openapi(deleteAssociationRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { frameworkId, associationId } = c.req.valid('param');
-    const now = clock();
-    const association = await db.transaction().execute(async (tx) => {
-      const framework = await lockEditableFramework(tx, orgId, frameworkId);
+    const association = await editFramework(c, frameworkId, async (framework, { tx, now }) => {
       const deleted = await deleteAssociation(tx, framework, associationId, now);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'framework_association.delete',
-        targetType: 'framework_association',
-        targetId: associationId,
-        data: { frameworkId, type: deleted.type },
-      });
-      return deleted;
+      return {
+        result: deleted,
+        audit: {
+          action: 'framework_association.delete',
+          targetType: 'framework_association',
+          targetId: associationId,
+          data: { frameworkId, type: deleted.type },
+        },
+      };
     });
     return c.json({ association: associationJson(association) }, 200);
   });

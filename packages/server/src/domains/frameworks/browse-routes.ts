@@ -21,6 +21,7 @@ import {
   type OccupationRow,
 } from './browse.js';
 import { countFramework } from './importer.js';
+import { FrameworkJson, frameworkItemFields, frameworkItemJson, frameworkJson } from './schemas.js';
 import { searchFrameworks, searchIndexCacheFor } from './search.js';
 import { frameworkItemUrl } from './skill-references.js';
 import { assertFrameworkVisible, frameworkReaderOrgIds, visibleFrameworks, type FrameworkRow } from './visibility.js';
@@ -41,28 +42,6 @@ const FrameworkRef = z
     attribution: z.string().nullable().openapi({ description: 'Show it wherever the content is shown.' }),
   })
   .openapi('FrameworkRef');
-
-const FrameworkJson = z
-  .object({
-    id: z.uuid(),
-    orgId: z.uuid().nullable().openapi({ description: 'Null: a global framework.' }),
-    source: z.enum(['esco', 'onet', 'case', 'custom']),
-    identifier: z.uuid().openapi({ description: 'The CASE CFDocument identifier.' }),
-    uri: z.string(),
-    version: z.string().nullable(),
-    title: z.string(),
-    creator: z.string(),
-    publisher: z.string().nullable(),
-    description: z.string().nullable(),
-    language: z.string().nullable(),
-    licenseUri: z.string().nullable(),
-    attribution: z.string().nullable().openapi({ description: 'Show it wherever the content is shown.' }),
-    adoptionStatus: z.string().nullable(),
-    public: z.boolean(),
-    lastChangeAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .openapi('Framework');
 
 const CountsJson = z
   .object({
@@ -94,18 +73,8 @@ const MatchJson = z
 
 const ItemJson = z
   .object({
-    id: z.uuid(),
-    frameworkId: z.uuid(),
-    identifier: z.string().openapi({ description: "The source's identifier (an ESCO URI, an O*NET element id, …)." }),
-    caseIdentifier: z.uuid(),
+    ...frameworkItemFields,
     uri: z.string().openapi({ description: "The item's URI, or its CASE CFItem URL on this server." }),
-    type: z.string(),
-    code: z.string().nullable(),
-    statement: z.string(),
-    abbreviatedStatement: z.string().nullable(),
-    altLabels: z.array(z.string()),
-    description: z.string().nullable(),
-    language: z.string().nullable(),
     score: z.number().optional().openapi({ description: 'With `q`: the relevance (higher is better).' }),
     match: MatchJson.optional(),
   })
@@ -376,44 +345,10 @@ const frameworkRef = (f: FrameworkRow) => ({
   attribution: f.attribution,
 });
 
-function frameworkJson(f: FrameworkRow): z.infer<typeof FrameworkJson> {
-  return {
-    id: f.id,
-    orgId: f.orgId,
-    source: f.source,
-    identifier: f.identifier,
-    uri: f.uri,
-    version: f.version,
-    title: f.title,
-    creator: f.creator,
-    publisher: f.publisher,
-    description: f.description,
-    language: f.language,
-    licenseUri: f.licenseUri,
-    attribution: f.attribution,
-    adoptionStatus: f.adoptionStatus,
-    public: f.public,
-    lastChangeAt: f.lastChangeAt.toISOString(),
-    updatedAt: f.updatedAt.toISOString(),
-  };
-}
-
-function itemJson(publicUrl: string, i: ItemRow): z.infer<typeof ItemJson> {
-  return {
-    id: i.id,
-    frameworkId: i.frameworkId,
-    identifier: i.identifier,
-    caseIdentifier: i.caseIdentifier,
-    uri: frameworkItemUrl(publicUrl, i),
-    type: i.type,
-    code: i.code,
-    statement: i.statement,
-    abbreviatedStatement: i.abbreviatedStatement,
-    altLabels: i.altLabels,
-    description: i.description,
-    language: i.language,
-  };
-}
+const itemJson = (publicUrl: string, i: ItemRow): z.infer<typeof ItemJson> => ({
+  ...frameworkItemJson(i),
+  uri: frameworkItemUrl(publicUrl, i),
+});
 
 const itemRefJson = (
   publicUrl: string,
