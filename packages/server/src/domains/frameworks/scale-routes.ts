@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { audit } from '../../audit.js';
 import { access } from '../../http/access.js';
+import { auditedWrite } from '../../http/audited-write.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
@@ -100,64 +100,54 @@ export function registerScaleRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(createRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
-    const input = c.req.valid('json');
-    const now = clock();
-    const scale = await db.transaction().execute(async (tx) => {
-      const created = await createScale(tx, orgId, input, now);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'proficiency_scale.create',
-        targetType: 'proficiency_scale',
-        targetId: created.id,
-        data: { key: created.key, levels: created.levels.length },
-      });
-      return created;
+    const scale = await auditedWrite(c, async ({ tx, orgId, now }) => {
+      const created = await createScale(tx, orgId, c.req.valid('json'), now);
+      return {
+        result: created,
+        audit: {
+          action: 'proficiency_scale.create',
+          targetType: 'proficiency_scale',
+          targetId: created.id,
+          data: { key: created.key, levels: created.levels.length },
+        },
+      };
     });
     return c.json({ scale: scaleJson(scale) }, 201);
   });
 
   app.openapi(patchRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { scaleId } = c.req.valid('param');
-    const patch = c.req.valid('json');
-    const now = clock();
-    const scale = await db.transaction().execute(async (tx) => {
-      const { scale: updated, changed } = await updateScale(tx, orgId, scaleId, patch, now);
-      if (changed.length > 0) {
-        await audit(tx, principal, now, {
-          orgId,
-          action: 'proficiency_scale.update',
-          targetType: 'proficiency_scale',
-          targetId: scaleId,
-          data: { fields: changed },
-        });
-      }
-      return updated;
+    const scale = await auditedWrite(c, async ({ tx, orgId, now }) => {
+      const { scale: updated, changed } = await updateScale(tx, orgId, scaleId, c.req.valid('json'), now);
+      return {
+        result: updated,
+        audit:
+          changed.length > 0
+            ? {
+                action: 'proficiency_scale.update',
+                targetType: 'proficiency_scale',
+                targetId: scaleId,
+                data: { fields: changed },
+              }
+            : null,
+      };
     });
     return c.json({ scale: scaleJson(scale) }, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
-    const { db, clock } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { scaleId } = c.req.valid('param');
-    const now = clock();
-    const scale = await db.transaction().execute(async (tx) => {
+    const scale = await auditedWrite(c, async ({ tx, orgId }) => {
       const deleted = await deleteScale(tx, orgId, scaleId);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'proficiency_scale.delete',
-        targetType: 'proficiency_scale',
-        targetId: scaleId,
-        data: { key: deleted.key },
-      });
-      return deleted;
+      return {
+        result: deleted,
+        audit: {
+          action: 'proficiency_scale.delete',
+          targetType: 'proficiency_scale',
+          targetId: scaleId,
+          data: { key: deleted.key },
+        },
+      };
     });
     return c.json({ scale: scaleJson(scale) }, 200);
   });

@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { audit } from '../../audit.js';
 import { access } from '../../http/access.js';
+import { auditedWrite } from '../../http/audited-write.js';
 import type { AppEnv } from '../../http/env.js';
 import { decodeCursor, encodeCursor, pageOf, PageQuery } from '../../http/pagination.js';
 import { route } from '../../http/route.js';
@@ -92,21 +92,18 @@ const archiveRoute = route({
 /** Job profiles: an organisation's roles as weighted skills with required levels. */
 export function registerJobProfileRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createRoute, async (c) => {
-    const { db, clock, publicUrl } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const input = c.req.valid('json');
-    const now = clock();
-    const jobProfile = await db.transaction().execute(async (tx) => {
+    const jobProfile = await auditedWrite(c, async ({ tx, orgId, now, principal, deps }) => {
       const created = await createJobProfile(tx, orgId, input, now, principal.userId);
-      await audit(tx, principal, now, {
-        orgId,
-        action: 'job_profile.create',
-        targetType: 'job_profile',
-        targetId: created.id,
-        data: { title: input.title, occupationId: input.occupationId ?? null, skills: created.skills },
-      });
-      return getJobProfile(tx, publicUrl, orgId, created.id);
+      return {
+        result: await getJobProfile(tx, deps.publicUrl, orgId, created.id),
+        audit: {
+          action: 'job_profile.create',
+          targetType: 'job_profile',
+          targetId: created.id,
+          data: { title: input.title, occupationId: input.occupationId ?? null, skills: created.skills },
+        },
+      };
     });
     return c.json({ jobProfile }, 201);
   });
@@ -130,45 +127,33 @@ export function registerJobProfileRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(patchRoute, async (c) => {
-    const { db, clock, publicUrl } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { jobProfileId } = c.req.valid('param');
-    const patch = c.req.valid('json');
-    const now = clock();
-    const jobProfile = await db.transaction().execute(async (tx) => {
-      const { changed } = await updateJobProfile(tx, orgId, jobProfileId, patch, now);
-      if (changed.length > 0) {
-        await audit(tx, principal, now, {
-          orgId,
-          action: 'job_profile.update',
-          targetType: 'job_profile',
-          targetId: jobProfileId,
-          data: { fields: changed },
-        });
-      }
-      return getJobProfile(tx, publicUrl, orgId, jobProfileId);
+    const jobProfile = await auditedWrite(c, async ({ tx, orgId, now, deps }) => {
+      const { changed } = await updateJobProfile(tx, orgId, jobProfileId, c.req.valid('json'), now);
+      return {
+        result: await getJobProfile(tx, deps.publicUrl, orgId, jobProfileId),
+        audit:
+          changed.length > 0
+            ? {
+                action: 'job_profile.update',
+                targetType: 'job_profile',
+                targetId: jobProfileId,
+                data: { fields: changed },
+              }
+            : null,
+      };
     });
     return c.json({ jobProfile }, 200);
   });
 
   app.openapi(archiveRoute, async (c) => {
-    const { db, clock, publicUrl } = c.get('deps');
-    const principal = c.get('principal')!;
-    const orgId = c.get('org')!.id;
     const { jobProfileId } = c.req.valid('param');
-    const now = clock();
-    const jobProfile = await db.transaction().execute(async (tx) => {
+    const jobProfile = await auditedWrite(c, async ({ tx, orgId, now, deps }) => {
       const { changed } = await archiveJobProfile(tx, orgId, jobProfileId, now);
-      if (changed) {
-        await audit(tx, principal, now, {
-          orgId,
-          action: 'job_profile.archive',
-          targetType: 'job_profile',
-          targetId: jobProfileId,
-        });
-      }
-      return getJobProfile(tx, publicUrl, orgId, jobProfileId);
+      return {
+        result: await getJobProfile(tx, deps.publicUrl, orgId, jobProfileId),
+        audit: changed ? { action: 'job_profile.archive', targetType: 'job_profile', targetId: jobProfileId } : null,
+      };
     });
     return c.json({ jobProfile }, 200);
   });
