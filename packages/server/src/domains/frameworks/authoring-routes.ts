@@ -15,8 +15,8 @@ import {
   updateFramework,
   updateItem,
   type AssociationRow,
-  type ItemRow,
 } from './authoring.js';
+import type { ItemRow } from './browse.js';
 import { FrameworkJson, frameworkItemFields, frameworkItemJson, frameworkJson } from './schemas.js';
 import type { FrameworkRow } from './visibility.js';
 

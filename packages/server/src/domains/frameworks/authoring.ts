@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, FrameworkAssociationsTable, FrameworkItemsTable } from '../../db/schema.js';
+import type { Database, FrameworkAssociationsTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
+import { getFrameworkItem, type ItemRow } from './browse.js';
 import { CASE_BASE_PATH } from './case-export.js';
 import { checkAssociationType, checkChildOfCycles, type ChildOfEdge } from './graph-checks.js';
 import { FrameworkImportError } from './sources/model.js';
 import { assertFrameworkVisible, type FrameworkRow } from './visibility.js';
 
-export type ItemRow = Selectable<FrameworkItemsTable>;
 export type AssociationRow = Selectable<FrameworkAssociationsTable>;
 
 /** The sources whose frameworks an organisation edits here; ESCO and O*NET are re-imported, never edited by hand. */
@@ -180,20 +180,6 @@ export async function deleteFramework(db: Kysely<Database>, framework: Framework
   return { items: Number(count.n) };
 }
 
-/** The item of a framework, or 404. */
-export async function getItem(db: Kysely<Database>, frameworkId: string, itemId: string): Promise<ItemRow> {
-  const item = isUuid(itemId)
-    ? await db
-        .selectFrom('frameworkItems')
-        .selectAll()
-        .where('id', '=', itemId)
-        .where('frameworkId', '=', frameworkId)
-        .executeTakeFirst()
-    : undefined;
-  if (!item) throw new AppError('ERR_NOT_FOUND', ITEM_NOT_FOUND);
-  return item;
-}
-
 /**
  * Adds an item to a locked framework. Its identifier and CASE identifier are one fresh UUID, as CASE frameworks have;
  * without a URI of its own, its CFItem URL on this server stands for it.
@@ -239,7 +225,7 @@ export async function updateItem(
   patch: ItemPatch,
   now: Date,
 ): Promise<{ item: ItemRow; changed: string[] }> {
-  const item = await getItem(db, framework.id, itemId);
+  const item = await getFrameworkItem(db, framework.id, itemId);
   const changed = changedFields(item, patch);
   if (changed.length === 0) return { item, changed };
   const values: Record<string, unknown> = {};
@@ -268,7 +254,7 @@ export async function deleteItem(
   itemId: string,
   now: Date,
 ): Promise<{ item: ItemRow; associations: number }> {
-  const item = await getItem(db, framework.id, itemId);
+  const item = await getFrameworkItem(db, framework.id, itemId);
   await assertUnused(db, { itemId: item.id }, `The item ${JSON.stringify(item.statement)}`, item.identifier);
   const associations = await db
     .selectFrom('frameworkAssociations')
@@ -317,7 +303,7 @@ export async function createAssociation(
   const identifier = randomUUID();
   const at = { file: 'request', path: '$.type' };
   checkAssociationType({ type: input.type, identifier, at });
-  const origin = await getItem(db, framework.id, input.originItemId).catch(() => {
+  const origin = await getFrameworkItem(db, framework.id, input.originItemId).catch(() => {
     throw new FrameworkImportError('ERR_IMPORT_REFERENCE', ITEM_NOT_FOUND, {
       file: 'request',
       path: '$.originItemId',

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Database, FrameworkItemsTable, OccupationsTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { isUuid } from '../../http/schemas.js';
@@ -54,6 +54,30 @@ const gone = () =>
     path: 'cursor',
   });
 
+/**
+ * The keyset condition for the rows after (`last`, `id`) in (label in byte order, id) order: COLLATE "C" so that
+ * PGlite and PostgreSQL page alike.
+ */
+const after = (label: string, idColumn: string, last: string, id: string) =>
+  sql<boolean>`(${sql.ref(label)} COLLATE "C" > ${last} COLLATE "C" OR (${sql.ref(label)} = ${last} AND ${sql.ref(idColumn)} > ${id}))`;
+
+/** Whether item `i` is a child (isChildOf) of `parent`, or (null) of any item here (a node elsewhere does not count). */
+const hasParent = (eb: ExpressionBuilder<Database & { i: FrameworkItemsTable }, 'i'>, parent: string | null) =>
+  eb.exists(
+    eb
+      .selectFrom('frameworkAssociations as a')
+      .select('a.id')
+      .whereRef('a.originItemId', '=', 'i.id')
+      .where('a.type', '=', 'isChildOf')
+      .where('a.destinationItemId', parent === null ? 'is not' : '=', parent),
+  );
+
+/** Rows in the order of `ids` (ids without a row left out). */
+function inOrderOf<R extends { id: string }>(ids: readonly string[], rows: readonly R[]): R[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** A framework's item, or `ERR_NOT_FOUND` (also for an item of another framework). */
 export async function getFrameworkItem(db: Kysely<Database>, frameworkId: string, itemId: string): Promise<ItemRow> {
   const item = isUuid(itemId)
@@ -80,28 +104,10 @@ export async function listFrameworkItems(
   let query = db.selectFrom('frameworkItems as i').selectAll('i').where('i.frameworkId', '=', frameworkId);
   if (options.type) query = query.where('i.type', '=', options.type);
   if (options.parent === 'root') {
-    query = query.where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('frameworkAssociations as a')
-            .select('a.id')
-            .whereRef('a.originItemId', '=', 'i.id')
-            .where('a.type', '=', 'isChildOf')
-            .where('a.destinationItemId', 'is not', null),
-        ),
-      ),
-    );
+    query = query.where((eb) => eb.not(hasParent(eb, null)));
   } else if (options.parent) {
     const parent = options.parent;
-    query = query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('frameworkAssociations as a')
-          .select('a.id')
-          .whereRef('a.originItemId', '=', 'i.id')
-          .where('a.type', '=', 'isChildOf')
-          .where('a.destinationItemId', '=', parent),
-      ),
-    );
+    query = query.where((eb) => hasParent(eb, parent));
   }
   if (options.cursor) {
     const id = decodeIdCursor(options.cursor);
@@ -112,9 +118,7 @@ export async function listFrameworkItems(
       .where('frameworkId', '=', frameworkId)
       .executeTakeFirst();
     if (!last) throw gone();
-    query = query.where(
-      sql<boolean>`(i.statement COLLATE "C" > ${last.statement} COLLATE "C" OR (i.statement = ${last.statement} AND i.id > ${id}))`,
-    );
+    query = query.where(after('i.statement', 'i.id', last.statement, id));
   }
   return query
     .orderBy(sql`i.statement COLLATE "C"`)
@@ -126,9 +130,7 @@ export async function listFrameworkItems(
 /** Items by id, in the order given (those not found left out). */
 export async function findItemsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<ItemRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('frameworkItems').selectAll().where('id', 'in', ids).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return inOrderOf(ids, await db.selectFrom('frameworkItems').selectAll().where('id', 'in', ids).execute());
 }
 
 /** The ids of a parent's children (isChildOf), to filter ranked search results by parent. */
@@ -139,17 +141,7 @@ export async function findChildIds(db: Kysely<Database>, frameworkId: string, pa
           .selectFrom('frameworkItems as i')
           .select('i.id')
           .where('i.frameworkId', '=', frameworkId)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('frameworkAssociations as a')
-                  .select('a.id')
-                  .whereRef('a.originItemId', '=', 'i.id')
-                  .where('a.type', '=', 'isChildOf')
-                  .where('a.destinationItemId', 'is not', null),
-              ),
-            ),
-          )
+          .where((eb) => eb.not(hasParent(eb, null)))
           .execute()
       : await db
           .selectFrom('frameworkAssociations')
@@ -425,9 +417,7 @@ export async function listOccupations(
     const id = decodeIdCursor(options.cursor);
     const last = await db.selectFrom('occupations').select('title').where('id', '=', id).executeTakeFirst();
     if (!last) throw gone();
-    query = query.where(
-      sql<boolean>`(o.title COLLATE "C" > ${last.title} COLLATE "C" OR (o.title = ${last.title} AND o.id > ${id}))`,
-    );
+    query = query.where(after('o.title', 'o.id', last.title, id));
   }
   return query
     .orderBy(sql`o.title COLLATE "C"`)
@@ -439,7 +429,5 @@ export async function listOccupations(
 /** Occupations by id, in the order given (those not found left out). */
 export async function findOccupationsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OccupationRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('occupations').selectAll().where('id', 'in', ids).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return inOrderOf(ids, await db.selectFrom('occupations').selectAll().where('id', 'in', ids).execute());
 }
