@@ -351,6 +351,17 @@ export async function getVisibleOccupation(
 /** An occupation's skills, most important first, and its broader, narrower and related occupations. */
 export async function findOccupationNeighbourhood(db: Kysely<Database>, occupationId: string) {
   const occupationRef = ['o.id', 'o.frameworkId', 'o.kind', 'o.code', 'o.title', 'o.uri'] as const;
+  // A `broader` row reads "occupationId has the broader relatedOccupationId": read from one end, the other by title.
+  const broaderOf = (here: 'occupationId' | 'relatedOccupationId', there: 'occupationId' | 'relatedOccupationId') =>
+    db
+      .selectFrom('occupationRelations as r')
+      .innerJoin('occupations as o', 'o.id', `r.${there}`)
+      .select(occupationRef)
+      .where(`r.${here}`, '=', occupationId)
+      .where('r.type', '=', 'broader')
+      .orderBy(sql`o.title COLLATE "C"`)
+      .orderBy('o.id')
+      .execute();
   const [skills, broader, narrower, related] = await Promise.all([
     db
       .selectFrom('occupationSkills as s')
@@ -361,24 +372,8 @@ export async function findOccupationNeighbourhood(db: Kysely<Database>, occupati
       .orderBy(sql`i.statement COLLATE "C"`)
       .orderBy('i.id')
       .execute(),
-    db
-      .selectFrom('occupationRelations as r')
-      .innerJoin('occupations as o', 'o.id', 'r.relatedOccupationId')
-      .select(occupationRef)
-      .where('r.occupationId', '=', occupationId)
-      .where('r.type', '=', 'broader')
-      .orderBy(sql`o.title COLLATE "C"`)
-      .orderBy('o.id')
-      .execute(),
-    db
-      .selectFrom('occupationRelations as r')
-      .innerJoin('occupations as o', 'o.id', 'r.occupationId')
-      .select(occupationRef)
-      .where('r.relatedOccupationId', '=', occupationId)
-      .where('r.type', '=', 'broader')
-      .orderBy(sql`o.title COLLATE "C"`)
-      .orderBy('o.id')
-      .execute(),
+    broaderOf('occupationId', 'relatedOccupationId'),
+    broaderOf('relatedOccupationId', 'occupationId'),
     db
       .selectFrom('occupationRelations as r')
       .innerJoin('occupations as o', 'o.id', 'r.relatedOccupationId')
