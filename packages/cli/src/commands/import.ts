@@ -74,6 +74,14 @@ export async function importCommand(
         bar.done();
       }
     })();
+    const skipped = source.skipped?.() ?? [];
+    if (skipped.length > 0) {
+      // The source contradicts itself (ESCO v1.1.1 names an occupation it does not define): say what was left out.
+      const [first] = skipped;
+      console.error(
+        `skillproof: ${skipped.length} source rows left out, e.g. ${first!.file} line ${first!.line}: ${first!.reason}.`,
+      );
+    }
     if (options.json) {
       console.log(JSON.stringify(result.summary));
     } else {

@@ -356,20 +356,23 @@ export function registerCaseRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     const source = await readCase(new Uint8Array(await c.req.arrayBuffer()));
     const now = deps.clock();
-    const result = await importFramework(deps.db, source, { orgId, now });
-    // importFramework commits in its own transaction; the audit entry follows it.
-    await audit(deps.db, c.get('principal')!, now, {
+    const result = await importFramework(deps.db, source, {
       orgId,
-      action: 'framework.import',
-      targetType: 'framework',
-      targetId: result.frameworkId,
-      data: {
-        source: 'case',
-        identifier: source.meta.identifier,
-        title: source.meta.title,
-        unchanged: result.unchanged,
-        changes: result.changes,
-      },
+      now,
+      beforeCommit: (tx, result) =>
+        audit(tx, c.get('principal')!, now, {
+          orgId,
+          action: 'framework.import',
+          targetType: 'framework',
+          targetId: result.frameworkId,
+          data: {
+            source: 'case',
+            identifier: source.meta.identifier,
+            title: source.meta.title,
+            unchanged: result.unchanged,
+            changes: result.changes,
+          },
+        }),
     });
     return c.json(result, 200);
   });

@@ -36,6 +36,11 @@ export interface ImportOptions {
   onProgress?: (p: { phase: ImportPhase; records: number; bytesRead?: number; bytesTotal?: number }) => void;
   /** The import time (created_at, updated_at, and the framework's last change when the source names none). */
   now?: Date;
+  /**
+   * Runs inside the import's transaction once the result is known (also for a no-op import), so that what it writes
+   * (an audit entry) commits with the import or not at all.
+   */
+  beforeCommit?: (tx: Kysely<Database>, result: ImportResult) => Promise<void>;
 }
 
 export interface ImportResult {
@@ -75,19 +80,22 @@ export async function importFramework(
   const meta = source.meta;
   checkTimestamp(meta.lastChangeAt, { file: 'framework metadata', path: 'lastChangeAt' }, meta.identifier);
   const contentHash = await source.contentHash();
+  let imported: ImportResult;
   try {
-    return await db.transaction().execute(async (tx) => {
+    imported = await db.transaction().execute(async (tx) => {
       const stored = await findFramework(tx, orgId, meta.identifier);
       if (stored && stored.contentHash === contentHash && !options.force) {
         options.onProgress?.({ phase: 'done', records: 0 });
         const counts = await countFramework(tx, stored.id);
-        return {
+        const result: ImportResult = {
           frameworkId: stored.id,
           unchanged: true,
           changes: { inserted: 0, updated: 0, deleted: 0 },
           counts,
           summary: source.summarize(counts),
         };
+        await options.beforeCommit?.(tx, result);
+        return result;
       }
       const run = new ImportRun(tx, source, options, now);
       const frameworkId = await run.upsertFramework(orgId);
@@ -106,11 +114,18 @@ export async function importFramework(
       }
       options.onProgress?.({ phase: 'done', records: run.records, ...run.bytes() });
       const counts = await countFramework(tx, frameworkId);
-      return { frameworkId, unchanged, changes: run.changes, counts, summary: source.summarize(counts) };
+      const result = { frameworkId, unchanged, changes: run.changes, counts, summary: source.summarize(counts) };
+      await options.beforeCommit?.(tx, result);
+      return result;
     });
   } catch (e) {
     throw asImportError(e);
   }
+  // A bulk load leaves the planner's statistics stale (PGlite then sorted whole rows on disk to export ESCO); the
+  // autovacuum daemon that would refresh them does not run in PGlite.
+  if (!imported.unchanged)
+    await sql`ANALYZE framework_items, framework_associations, occupations, occupation_skills`.execute(db);
+  return imported;
 }
 
 /**

@@ -13,7 +13,10 @@ import {
   type FrameworkRecord,
   type FrameworkSource,
   type ItemRecord,
+  type SkippedRow,
 } from './model.js';
+
+export type { SkippedRow } from './model.js';
 
 /** The ESCO skills pillar: the framework's URI (its CASE document is the skills pillar, occupations hang off it). */
 export const ESCO_URI = 'http://data.europa.eu/esco/concept-scheme/skills';
@@ -37,15 +40,6 @@ export const ESCO_WEIGHTS = { essential: 1, optional: 0.5 } as const;
 export interface EscoOptions {
   /** The ESCO version; defaults to manifest.json's `version`, else none. */
   version?: string | undefined;
-}
-
-/** A source row the reader left out because it names a concept ESCO's own files do not define. */
-export interface SkippedRow {
-  file: string;
-  line: number;
-  /** The undefined concept's URI. */
-  identifier: string;
-  reason: string;
 }
 
 /** The ESCO FrameworkSource, plus the rows it skipped (known after {@link FrameworkSource.records} has run). */

@@ -19,6 +19,20 @@ export interface FrameworkSource {
   readonly size?: { readonly total: number; read(): number };
   /** The counts a person expects for this source (e.g. ESCO: skills, occupations, relations), from what is stored. */
   summarize(counts: FrameworkCounts): Record<string, number>;
+  /**
+   * Rows the reader left out because the source itself is inconsistent (ESCO v1.1.1 names one occupation it does not
+   * define); known once {@link records} has run.
+   */
+  skipped?(): readonly SkippedRow[];
+}
+
+/** A source row the reader left out because it names a concept the source's own files do not define. */
+export interface SkippedRow {
+  file: string;
+  line: number;
+  /** The undefined concept's identifier. */
+  identifier: string;
+  reason: string;
 }
 
 export interface FrameworkMeta {
