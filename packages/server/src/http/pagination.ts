@@ -23,13 +23,27 @@ export function encodeCursor(at: Date, id: string): string {
 export function decodeCursor(cursor: string): Cursor {
   const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const at = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(at.getTime())) {
-    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API gave out; start again without it.', {
-      path: 'cursor',
-    });
-  }
+  if (!id || !isUuid(id) || Number.isNaN(at.getTime())) throw notACursor();
   return { at, id };
 }
+
+/**
+ * A cursor that is a row's id alone, for lists ordered by something the row still holds (a label): the list looks the
+ * row up again to continue after it.
+ */
+export const encodeIdCursor = (id: string): string => Buffer.from(id).toString('base64url');
+
+/** The id a cursor from {@link encodeIdCursor} stands for; anything else is `ERR_VALIDATION`. */
+export function decodeIdCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isUuid(id)) throw notACursor();
+  return id;
+}
+
+const notACursor = () =>
+  new AppError('ERR_VALIDATION', 'cursor: not a cursor this API gave out; start again without it.', {
+    path: 'cursor',
+  });
 
 /**
  * A page from rows fetched with `limit + 1`: the first `limit`, and the next page's cursor (made from the page's last

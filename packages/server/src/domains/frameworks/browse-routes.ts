@@ -2,12 +2,11 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
-import { pageOf } from '../../http/pagination.js';
+import { encodeIdCursor, pageOf } from '../../http/pagination.js';
 import { route } from '../../http/route.js';
 import { errorResponse, jsonResponse } from '../../http/schemas.js';
 import {
   DETAIL_LIMITS,
-  encodeIdCursor,
   findChildIds,
   findItemNeighbourhood,
   findItemsByIds,

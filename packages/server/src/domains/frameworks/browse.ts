@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Database, FrameworkItemsTable, OccupationsTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { decodeIdCursor } from '../../http/pagination.js';
 import { isUuid } from '../../http/schemas.js';
 import { isFrameworkVisible } from './visibility.js';
 
@@ -32,22 +33,8 @@ export interface OccupationRef {
 /** How many related things an item detail shows at most of each kind (the counts say how many there are). */
 export const DETAIL_LIMITS = { children: 500, associations: 200, occupations: 20 } as const;
 
-/**
- * Keyset pagination by label: rows sorted by (label in byte order, id), so that PGlite and PostgreSQL page alike
- * whatever their collation. The cursor is the id of a page's last row; its label is looked up again.
- */
-export const encodeIdCursor = (id: string): string => Buffer.from(id).toString('base64url');
-
-/** The id a cursor from {@link encodeIdCursor} stands for; anything else is `ERR_VALIDATION`. */
-export function decodeIdCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) {
-    throw new AppError('ERR_VALIDATION', 'cursor: not a cursor this API gave out; start again without it.', {
-      path: 'cursor',
-    });
-  }
-  return id;
-}
+// Keyset pagination by label: rows sorted by (label in byte order, id), so that PGlite and PostgreSQL page alike
+// whatever their collation. The cursor is the id of a page's last row (http/pagination.ts); its label is looked up again.
 
 const gone = () =>
   new AppError('ERR_VALIDATION', 'cursor: the row it points at no longer exists; start again without it.', {

@@ -320,40 +320,29 @@ async function* escoRecords(files: SourceDirectory, skipped: SkippedRow[]): Asyn
     else yield association(skillSkill, line, `ext:${relation}Skill`, origin, destination);
   }
 
-  // Occupations: ISCO-08 groups, then ESCO occupations.
+  // Occupations: ISCO-08 groups, then ESCO occupations (with the ISCO group each belongs to).
   const occupations = new Set<string>();
-  const isco = ESCO_FILES.iscoGroups;
-  for await (const { line, row } of rowsOf(files, isco)) {
-    const uri = required(isco, line, row, 'conceptUri');
-    occupations.add(uri);
-    yield {
-      kind: 'occupation',
-      at: { file: isco.name, line },
-      identifier: uri,
-      occupationKind: 'group',
-      code: optional(row.code),
-      title: required(isco, line, row, 'preferredLabel'),
-      altLabels: labels(row.altLabels),
-      description: optional(row.description),
-      uri,
-    };
-  }
-  const occ = ESCO_FILES.occupations;
-  for await (const { line, row } of rowsOf(files, occ)) {
-    const uri = required(occ, line, row, 'conceptUri');
-    occupations.add(uri);
-    yield {
-      kind: 'occupation',
-      at: { file: occ.name, line },
-      identifier: uri,
-      occupationKind: 'occupation',
-      code: optional(row.code),
-      title: required(occ, line, row, 'preferredLabel'),
-      altLabels: labels(row.altLabels),
-      description: optional(row.description),
-      uri,
-      extra: { iscoGroup: row.iscoGroup ?? '' },
-    };
+  const occupationFiles = [
+    { spec: ESCO_FILES.iscoGroups, occupationKind: 'group' },
+    { spec: ESCO_FILES.occupations, occupationKind: 'occupation' },
+  ] as const;
+  for (const { spec, occupationKind } of occupationFiles) {
+    for await (const { line, row } of rowsOf(files, spec)) {
+      const uri = required(spec, line, row, 'conceptUri');
+      occupations.add(uri);
+      yield {
+        kind: 'occupation',
+        at: { file: spec.name, line },
+        identifier: uri,
+        occupationKind,
+        code: optional(row.code),
+        title: required(spec, line, row, 'preferredLabel'),
+        altLabels: labels(row.altLabels),
+        description: optional(row.description),
+        uri,
+        ...(occupationKind === 'occupation' && { extra: { iscoGroup: row.iscoGroup ?? '' } }),
+      };
+    }
   }
 
   // Occupation skills, streamed from the big file.
