@@ -29,6 +29,25 @@ export interface Database {
   jobProfiles: JobProfilesTable;
   jobProfileSkills: JobProfileSkillsTable;
   achievementSkills: AchievementSkillsTable;
+  assessments: AssessmentsTable;
+  quizQuestions: QuizQuestionsTable;
+  quizAttempts: QuizAttemptsTable;
+  submissions: SubmissionsTable;
+  submissionFiles: SubmissionFilesTable;
+  reviewAssignments: ReviewAssignmentsTable;
+  gradings: GradingsTable;
+  appeals: AppealsTable;
+  assessmentOutcomes: AssessmentOutcomesTable;
+  awardRules: AwardRulesTable;
+  awardRuleRefs: AwardRuleRefsTable;
+  awardEvents: AwardEventsTable;
+  webhookSecrets: WebhookSecretsTable;
+  awardApprovals: AwardApprovalsTable;
+  awards: AwardsTable;
+  awardReminders: AwardRemindersTable;
+  heldCredentials: HeldCredentialsTable;
+  endorsements: EndorsementsTable;
+  instanceKeys: InstanceKeysTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -400,4 +419,248 @@ export interface AchievementSkillsTable {
   itemId: string;
   scaleId: string | null;
   requiredLevel: string | null;
+}
+
+// --- earning (migration 2026-11-30T1300_earning)
+
+export type AssessmentKind = 'quiz' | 'project' | 'peer_review';
+
+export interface AssessmentsTable {
+  id: string;
+  orgId: string;
+  achievementId: string | null;
+  kind: AssessmentKind;
+  title: string;
+  description: string | null;
+  /** The kind's options (see the kind's settings schema). */
+  settings: Json;
+  state: ColumnType<'draft' | 'open' | 'closed', 'draft' | 'open' | 'closed' | undefined>;
+  opensAt: Timestamp | null;
+  closesAt: Timestamp | null;
+  createdBy: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+  archivedAt: Timestamp | null;
+}
+
+export type QuestionType =
+  | 'single_choice'
+  | 'multiple_choice'
+  | 'true_false'
+  | 'numeric'
+  | 'short_answer'
+  | 'ordering'
+  | 'matching';
+
+export interface QuizQuestionsTable {
+  id: string;
+  assessmentId: string;
+  pool: ColumnType<string, string | undefined>;
+  position: number;
+  type: QuestionType;
+  prompt: string;
+  points: number;
+  /** What a learner may see. */
+  body: Json;
+  /** The answer key: never in a learner-facing response. */
+  answer: Json;
+  feedback: Json | null;
+  createdAt: CreatedAt;
+  archivedAt: Timestamp | null;
+}
+
+export interface QuizAttemptsTable {
+  id: string;
+  assessmentId: string;
+  learnerUserId: string;
+  number: number;
+  state: 'in_progress' | 'submitted' | 'expired';
+  startedAt: Timestamp;
+  deadlineAt: Timestamp | null;
+  submittedAt: Timestamp | null;
+  questions: Json;
+  answers: ColumnType<unknown, string | undefined, string>;
+  results: Json | null;
+  score: number | null;
+  maxScore: number | null;
+  percent: number | null;
+  passed: boolean | null;
+}
+
+export interface SubmissionsTable {
+  id: string;
+  assessmentId: string;
+  learnerUserId: string | null;
+  number: number;
+  state: 'submitted' | 'graded' | 'returned' | 'withdrawn';
+  text: string | null;
+  links: ColumnType<unknown, string | undefined, string>;
+  isReference: ColumnType<boolean, boolean | undefined, boolean>;
+  referenceLevels: Json | null;
+  submittedAt: Timestamp;
+  gradedAt: Timestamp | null;
+  levels: Json | null;
+  score: number | null;
+  percent: number | null;
+  passed: boolean | null;
+}
+
+export interface SubmissionFilesTable {
+  id: string;
+  submissionId: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  content: Uint8Array;
+}
+
+export interface ReviewAssignmentsTable {
+  id: string;
+  assessmentId: string;
+  submissionId: string;
+  reviewerUserId: string;
+  kind: 'assessor' | 'peer' | 'calibration';
+  state: ColumnType<'assigned' | 'done', 'assigned' | 'done' | undefined>;
+  createdAt: CreatedAt;
+}
+
+export interface GradingsTable {
+  id: string;
+  submissionId: string;
+  graderUserId: string;
+  kind: 'assessor' | 'peer' | 'calibration' | 'appeal';
+  levels: Json;
+  score: number;
+  comment: string | null;
+  criterionComments: Json | null;
+  weight: number | null;
+  outlier: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: CreatedAt;
+}
+
+export interface AppealsTable {
+  id: string;
+  submissionId: string;
+  learnerUserId: string;
+  reason: string;
+  state: ColumnType<'open' | 'upheld' | 'rejected', 'open' | 'upheld' | 'rejected' | undefined>;
+  resolution: string | null;
+  resolvedBy: string | null;
+  createdAt: CreatedAt;
+  resolvedAt: Timestamp | null;
+}
+
+export interface AssessmentOutcomesTable {
+  id: string;
+  orgId: string;
+  assessmentId: string;
+  learnerUserId: string;
+  source: 'quiz_attempt' | 'submission';
+  sourceId: string;
+  passed: boolean;
+  percent: number;
+  results: Json;
+  evidence: Json;
+  at: Timestamp;
+}
+
+export interface AwardRulesTable {
+  achievementId: string;
+  orgId: string;
+  rule: Json;
+  trustedIssuers: ColumnType<unknown, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  updatedBy: string | null;
+  updatedAt: Timestamp;
+}
+
+export type AwardRuleRefType = 'assessment' | 'achievement' | 'external_achievement' | 'event' | 'approval' | 'credits';
+
+export interface AwardRuleRefsTable {
+  achievementId: string;
+  refType: AwardRuleRefType;
+  ref: string;
+}
+
+export interface AwardEventsTable {
+  id: string;
+  orgId: string;
+  learnerUserId: string;
+  name: string;
+  data: ColumnType<unknown, string | undefined, string>;
+  source: 'api' | 'webhook';
+  eventKey: string | null;
+  at: Timestamp;
+}
+
+export interface WebhookSecretsTable {
+  id: string;
+  orgId: string;
+  /** Sealed by the master key, like signing keys. */
+  secretCiphertext: Uint8Array;
+  createdAt: CreatedAt;
+  revokedAt: Timestamp | null;
+}
+
+export interface AwardApprovalsTable {
+  achievementId: string;
+  learnerUserId: string;
+  approvedBy: string;
+  note: string | null;
+  at: Timestamp;
+}
+
+export interface AwardsTable {
+  id: string;
+  orgId: string;
+  achievementId: string;
+  learnerUserId: string;
+  generation: number;
+  credentialId: string;
+  basis: Json;
+  awardedAt: Timestamp;
+}
+
+export interface AwardRemindersTable {
+  awardId: string;
+  daysBefore: number;
+  sentAt: Timestamp;
+}
+
+export interface HeldCredentialsTable {
+  id: string;
+  userId: string;
+  issuerId: string;
+  achievementUri: string | null;
+  /** json: kept exactly as received. */
+  document: Json | null;
+  jwt: string | null;
+  credits: number | null;
+  validFrom: Timestamp | null;
+  validUntil: Timestamp | null;
+  verifiedAt: Timestamp;
+  verification: Json;
+  createdAt: CreatedAt;
+  contentHash: string;
+}
+
+export interface EndorsementsTable {
+  id: string;
+  endorserOrgId: string;
+  targetType: 'achievement' | 'organization';
+  targetId: string;
+  comment: string | null;
+  credential: Json;
+  createdAt: CreatedAt;
+  revokedAt: Timestamp | null;
+}
+
+export interface InstanceKeysTable {
+  id: string;
+  fragment: string;
+  publicKeyMultibase: string;
+  secretCiphertext: Uint8Array;
+  createdAt: CreatedAt;
+  revokedAt: Timestamp | null;
 }

@@ -22,6 +22,14 @@ export const SCOPES = [
   'frameworks:write',
   'profiles:read',
   'profiles:write',
+  'assessments:read',
+  'assessments:write',
+  'assessments:grade',
+  'assessments:take',
+  'awards:read',
+  'awards:write',
+  'endorsements:write',
+  'credentials:hold',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -9,6 +9,8 @@ import {
   signCredentialJwt,
   type CredentialStatus,
   type Ed25519Key,
+  type EvidenceInput,
+  type ResultInput,
   type IdentityObject,
   type JsonObject,
 } from '@skillproof/core';
@@ -18,6 +20,7 @@ import type { AppDeps, Principal } from '../../http/env.js';
 import { newSecret, secretHash } from '../../security/tokens.js';
 import { achievementInput } from '../achievements/definition.js';
 import { assertIssuable, loadAchievementVersion } from '../achievements/service.js';
+import { achievementExtras } from '../achievements/extras.js';
 import { getOrganization, issuerProfile, signingKeyFor } from '../orgs/service.js';
 import { claimMail } from './claim-mail.js';
 import { allocateStatusIndexes, statusListUrl, type StatusIndex } from './status-lists.js';
@@ -38,8 +41,19 @@ export interface IssueItem {
   idempotencyKey?: string;
   /** Hash of the request the key came with, to tell a replay from a different request reusing the key. */
   requestHash?: string;
-  /** Mail an email recipient a claim link (default true). */
+  /** Mail an email recipient a claim link (default true). Ignored with `holderUserId`. */
   notify?: boolean;
+  /**
+   * The account the credential is issued to (the award engine's learners): it is held from the start, with no claim
+   * link. The recipient is still the account's email (or DID).
+   */
+  holderUserId?: string;
+  /** OB 3.0 Results (`credentialSubject.result`): score, rubric levels, pass/fail. */
+  result?: ResultInput[];
+  /** OB 3.0 Evidence: the submission, the assessment. */
+  evidence?: EvidenceInput[];
+  /** `credentialSubject.creditsEarned`. */
+  creditsEarned?: number;
 }
 
 /**
@@ -127,12 +141,10 @@ export async function issueCredentials(
   // The issuer Profile names its parent organisation, as the public profile does.
   const parent = org.parentOrgId ? await getOrganization(tx, org.parentOrgId) : undefined;
   const issuer = issuerProfile(deps.publicUrl, org, parent);
-  const achievementJson = achievementInput(
-    deps.publicUrl,
-    achievement.achievementId,
-    achievement.version,
-    achievement.definition,
-  );
+  const achievementJson = {
+    ...achievementInput(deps.publicUrl, achievement.achievementId, achievement.version, achievement.definition),
+    ...(await achievementExtras(tx, deps.publicUrl, achievement.achievementId)),
+  };
 
   const ids = items.map(() => randomUUID());
   const unsigned = items.map((item, i) => {
@@ -143,8 +155,13 @@ export async function issueCredentials(
       validFrom: recipients[i]!.validFrom,
       ...(recipients[i]!.validUntil && { validUntil: recipients[i]!.validUntil }),
       awardedDate: now,
-      subject: subjectOf(item, recipients[i]!.email),
+      subject: {
+        ...subjectOf(item, recipients[i]!.email),
+        ...(item.creditsEarned !== undefined && { creditsEarned: item.creditsEarned }),
+      },
       achievement: achievementJson,
+      ...(item.result && item.result.length > 0 && { result: item.result }),
+      ...(item.evidence && item.evidence.length > 0 && { evidence: item.evidence }),
       credentialStatus: statusEntry(deps.publicUrl, 'revocation', revocation[i]!),
     }) as unknown as JsonObject;
     return suspension
@@ -155,7 +172,9 @@ export async function issueCredentials(
   if (signed.length !== items.length) throw new Error('The signer returned a different number of credentials.');
 
   const claimTokens = items.map((item, i) =>
-    recipients[i]!.email !== undefined && item.notify !== false ? newSecret('sp_claim') : undefined,
+    recipients[i]!.email !== undefined && item.notify !== false && item.holderUserId === undefined
+      ? newSecret('sp_claim')
+      : undefined,
   );
   const rows: IssuedCredential[] = [];
   for (let start = 0; start < items.length; start += INSERT_CHUNK) {
@@ -181,6 +200,8 @@ export async function issueCredentials(
         document: JSON.stringify(signed[i]!.document),
         jwt: signed[i]!.jwt,
         claimTokenHash: token ? secretHash(token) : null,
+        holderUserId: item.holderUserId ?? null,
+        claimedAt: item.holderUserId !== undefined ? now : null,
         namePublic: false,
         batchId: item.batch?.id ?? null,
         batchRow: item.batch?.row ?? null,
