@@ -20,6 +20,7 @@ import { registerScaleRoutes } from './domains/frameworks/scale-routes.js';
 import { registerAuthoringRoutes } from './domains/frameworks/authoring-routes.js';
 import { registerBrowseRoutes } from './domains/frameworks/browse-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
+import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   registerAuthoringRoutes(app);
   registerBrowseRoutes(app);
   registerJobProfileRoutes(app);
+  registerEndorsementRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

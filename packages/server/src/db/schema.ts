@@ -652,6 +652,8 @@ export interface EndorsementsTable {
   targetId: string;
   comment: string | null;
   credential: Json;
+  revocationListId: string;
+  revocationIndex: number;
   createdAt: CreatedAt;
   revokedAt: Timestamp | null;
 }

@@ -280,10 +280,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       target_id uuid NOT NULL,
       comment text,
       credential json NOT NULL,
+      -- The credential's revocation entry in the endorser's status list: revoking sets its bit.
+      revocation_list_id uuid NOT NULL REFERENCES status_lists(id),
+      revocation_index integer NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       revoked_at timestamptz
     );
     CREATE INDEX endorsements_target ON endorsements (target_type, target_id) WHERE revoked_at IS NULL;
+    -- One standing endorsement per endorser and target.
+    CREATE UNIQUE INDEX endorsements_one_active ON endorsements (endorser_org_id, target_type, target_id)
+      WHERE revoked_at IS NULL;
+    CREATE INDEX endorsements_endorser ON endorsements (endorser_org_id, created_at);
 
     -- The instance's own did:web key (/.well-known/did.json): it signs what no one organisation issues, such as a
     -- learner's CLR of credentials from many issuers.

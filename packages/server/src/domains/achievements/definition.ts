@@ -92,6 +92,25 @@ const ResultDescription = z
     if (min !== undefined && max !== undefined && min > max) issue('valueMin', 'must not be greater than valueMax');
   });
 
+/** The EQF levels (European Qualifications Framework, 1–8) and the URI of each in the EU's Europass vocabulary. */
+export const eqfLevelUri = (level: number): string => `http://data.europa.eu/snb/eqf/${level}`;
+
+/**
+ * Renewal of an expiring credential: the award engine issues the next one when the learner qualifies again within
+ * `windowDays` before it expires (or after); holders are reminded `reminderDays` before (each lead time once).
+ */
+const Renewal = z
+  .object({
+    windowDays: z.number().int().min(1).max(3_650).default(30),
+    reminderDays: z
+      .array(z.number().int().min(1).max(365))
+      .max(10)
+      .refine((days) => new Set(days).size === days.length, 'must not repeat a lead time')
+      .default([30, 7]),
+  })
+  .strict()
+  .openapi('AchievementRenewal');
+
 /** The most framework items one achievement aligns to. */
 export const MAX_ACHIEVEMENT_SKILLS = 100;
 
@@ -153,6 +172,10 @@ const fields = {
   humanCode: text(100),
   fieldOfStudy: text(200),
   inLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/, 'must be a BCP 47 language tag'),
+  /** The level on the European Qualifications Framework: credentials carry it as an Alignment. */
+  eqfLevel: z.number().int().min(1).max(8),
+  /** How credentials are renewed before they expire; only with `validityDays`. */
+  renewal: Renewal,
 };
 
 const definitionShape = {
@@ -169,7 +192,20 @@ const definitionShape = {
   humanCode: fields.humanCode.optional(),
   fieldOfStudy: fields.fieldOfStudy.optional(),
   inLanguage: fields.inLanguage.optional(),
+  eqfLevel: fields.eqfLevel.optional(),
+  renewal: fields.renewal.optional(),
 };
+
+/** What zod cannot say field by field: a renewal policy needs credentials that expire. */
+function checkRenewal(d: { renewal?: unknown; validityDays?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (d.renewal !== undefined && d.validityDays === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['renewal'],
+      message: 'renewal needs validityDays: only credentials that expire can be renewed',
+    });
+  }
+}
 
 /**
  * An achievement (badge class) as an organisation defines it: what `achievement_versions.definition` holds. Each edit
@@ -179,6 +215,7 @@ const definitionShape = {
 export const AchievementDefinition = z
   .object({ ...definitionShape, skills: z.array(AlignedSkill).max(MAX_ACHIEVEMENT_SKILLS).optional() })
   .strict()
+  .superRefine(checkRenewal)
   .openapi('AchievementDefinition');
 
 export type AchievementDefinition = z.infer<typeof AchievementDefinition>;
@@ -187,6 +224,7 @@ export type AchievementDefinition = z.infer<typeof AchievementDefinition>;
 export const AchievementDefinitionInput = z
   .object({ ...definitionShape, skills: z.array(SkillReferenceInput).max(MAX_ACHIEVEMENT_SKILLS).optional() })
   .strict()
+  .superRefine(checkRenewal)
   .openapi('AchievementDefinitionInput');
 
 export type AchievementDefinitionInput = z.infer<typeof AchievementDefinitionInput>;
@@ -210,6 +248,8 @@ export const AchievementPatch = z
     humanCode: fields.humanCode.nullable().optional(),
     fieldOfStudy: fields.fieldOfStudy.nullable().optional(),
     inLanguage: fields.inLanguage.nullable().optional(),
+    eqfLevel: fields.eqfLevel.nullable().optional(),
+    renewal: fields.renewal.nullable().optional(),
     /** Replaces the whole list; `null` or `[]` removes every alignment to framework items. */
     skills: z.array(SkillReferenceInput).max(MAX_ACHIEVEMENT_SKILLS).nullable().optional(),
   })
@@ -334,6 +374,14 @@ function skillResultDescription(
 function alignmentsOf(publicUrl: string, id: string, d: AchievementDefinition) {
   const manual = new Set(d.alignment.map((a) => a.targetUrl));
   const alignment: AlignmentInput[] = [...d.alignment];
+  if (d.eqfLevel !== undefined && !manual.has(eqfLevelUri(d.eqfLevel))) {
+    alignment.push({
+      targetName: `EQF level ${d.eqfLevel}`,
+      targetUrl: eqfLevelUri(d.eqfLevel),
+      targetFramework: 'European Qualifications Framework',
+      targetCode: String(d.eqfLevel),
+    });
+  }
   const resultDescription: ResultDescriptionInput[] = d.resultDescription.map(({ rubricCriterionLevel, ...r }, i) => ({
     id: `${id}#result-${i + 1}`,
     ...r,

@@ -15,6 +15,7 @@ import {
   achievementUrl,
 } from './definition.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from './image.js';
+import { achievementEndorsements } from '../endorsements/service.js';
 import {
   archiveAchievement,
   createAchievement,
@@ -308,7 +309,11 @@ export function registerAchievementsRoutes(app: OpenAPIHono<AppEnv>): void {
     const { achievementId, version } = c.req.valid('param');
     const found = await findPublicAchievementVersion(db, achievementId, Number(version));
     if (!found) throw new AppError('ERR_NOT_FOUND', 'No such achievement version.');
-    const achievement = buildAchievement(achievementInput(publicUrl, achievementId, found.version, found.definition));
+    const endorsement = await achievementEndorsements(db, achievementId);
+    const achievement = buildAchievement({
+      ...achievementInput(publicUrl, achievementId, found.version, found.definition),
+      ...(endorsement.length > 0 && { endorsement }),
+    });
     return c.json({ '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...achievement }, 200, {
       'Content-Type': 'application/ld+json',
       'Cache-Control': VERSION_CACHE,

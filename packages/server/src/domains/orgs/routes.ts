@@ -19,6 +19,7 @@ import {
   updateOrganization,
 } from './service.js';
 import { listOrgKeys, revokeOrgKey, rotateOrgKey } from './signing-keys.js';
+import { organizationEndorsements } from '../endorsements/service.js';
 
 const TAGS = ['Organisations'];
 
@@ -336,7 +337,11 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
     const { db, publicUrl } = c.get('deps');
     const org = await publicOrg(c, c.req.valid('param').slug);
     const parent = org.parentOrgId ? await getOrganization(db, org.parentOrgId) : undefined;
-    const profile = buildProfile(issuerProfile(publicUrl, org, parent));
+    const endorsement = await organizationEndorsements(db, org.id);
+    const profile = buildProfile({
+      ...issuerProfile(publicUrl, org, parent),
+      ...(endorsement.length > 0 && { endorsement }),
+    });
     return cachedJson(c, { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...profile }, 'application/ld+json');
   });
 
