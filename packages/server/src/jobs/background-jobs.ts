@@ -1,4 +1,5 @@
 import { issueNextBatchChunk } from '../domains/batches/issuance.js';
+import { expiryReminderStep } from '../domains/renewals/reminders.js';
 import type { AppDeps } from '../http/env.js';
 import { startJobRunner, type JobRunner } from './runner.js';
 import { createSignerPool, type SignerPoolOptions } from './signer-pool.js';
@@ -12,7 +13,8 @@ export interface BackgroundJobsOptions {
 }
 
 /**
- * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads. Set the result
+ * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads, and expiry
+ * reminders (a scan every 15 minutes while nothing is due). Set the result
  * as `deps.jobs` so that confirming a batch wakes it; `stop()` lets the chunk in progress commit, then stops the
  * signing threads.
  *
@@ -28,8 +30,11 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
     logger: deps.logger,
     ...(options.threads !== undefined && { threads: options.threads }),
   });
+  const reminders = expiryReminderStep(deps);
   const runner = startJobRunner({
-    step: () => issueNextBatchChunk(deps, { signer, ...(options.chunkSize && { chunkSize: options.chunkSize }) }),
+    step: async () =>
+      (await issueNextBatchChunk(deps, { signer, ...(options.chunkSize && { chunkSize: options.chunkSize }) })) ||
+      (await reminders()),
     logger: deps.logger,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });
