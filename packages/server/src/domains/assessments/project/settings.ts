@@ -26,21 +26,17 @@ export const RubricCriterion = z
     id: Id.optional().openapi({ description: 'Stable id of the criterion (default: `c<position>`, from 1).' }),
     name: text(200),
     description: text(2_000).optional(),
-    levels: z
-      .array(RubricLevel)
-      .min(2)
-      .max(10)
-      .openapi({
-        description: 'At least two levels, ordered from the lowest to the highest (points strictly rising).',
-      }),
+    levels: z.array(RubricLevel).min(2).max(10).openapi({
+      description: 'At least two levels, ordered from the lowest to the highest (points strictly rising).',
+    }),
   })
   .strict()
   .openapi('RubricCriterion');
 
 /**
  * A rubric: criteria, each with levels ordered low → high. Ids absent from the input are given from the position
- * (`c1`, `c2`, …; levels `l1`, `l2`, …), so a rubric saved once keeps its ids; they must be unique (criteria in the
- * rubric, levels in their criterion). Max score = the sum of each criterion's top points.
+ * (`c1`, `c2`, …; levels `l1`, `l2`, …), so a rubric saved once keeps its ids; ids and names must be unique (criteria
+ * in the rubric, levels in their criterion), since credentials name results by them. Max score = the sum of each criterion's top points.
  */
 export const Rubric = z
   .object({ criteria: z.array(RubricCriterion).min(1).max(20) })
@@ -52,13 +48,32 @@ export const Rubric = z
       levels: c.levels.map((l, j) => ({ ...l, id: l.id ?? `l${j + 1}` })),
     }));
     const criterionIds = new Set<string>();
+    const criterionNames = new Set<string>();
     criteria.forEach((c, i) => {
       if (criterionIds.has(c.id)) {
         ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `criterion id "${c.id}" is repeated` });
       }
       criterionIds.add(c.id);
+      // Results name criteria and levels by name (OB ResultDescription "<title>: <criterion>", achieved level by name).
+      if (criterionNames.has(c.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['criteria', i, 'name'],
+          message: `criterion name "${c.name}" is repeated`,
+        });
+      }
+      criterionNames.add(c.name);
       const levelIds = new Set<string>();
+      const levelNames = new Set<string>();
       c.levels.forEach((l, j) => {
+        if (levelNames.has(l.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['criteria', i, 'levels', j, 'name'],
+            message: `level name "${l.name}" is repeated in criterion "${c.name}"`,
+          });
+        }
+        levelNames.add(l.name);
         if (levelIds.has(l.id)) {
           ctx.addIssue({
             code: 'custom',
@@ -132,15 +147,9 @@ export const PeerReviewSettings = z
       .default(3)
       .openapi({ description: 'k: how many peers review each submission.' }),
     anonymous: z.boolean().default(true),
-    calibration: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .default(0)
-      .openapi({
-        description: 'Reference submissions each reviewer reviews first; their accuracy weighs their reviews.',
-      }),
+    calibration: z.number().int().min(0).max(10).default(0).openapi({
+      description: 'Reference submissions each reviewer reviews first; their accuracy weighs their reviews.',
+    }),
     outlierThreshold: z
       .number()
       .min(0)
