@@ -21,6 +21,7 @@ import { registerAuthoringRoutes } from './domains/frameworks/authoring-routes.j
 import { registerBrowseRoutes } from './domains/frameworks/browse-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
 import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
+import { registerRecordRoutes } from './domains/records/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps) {
   registerBrowseRoutes(app);
   registerJobProfileRoutes(app);
   registerEndorsementRoutes(app);
+  registerRecordRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
