@@ -20,6 +20,7 @@ import { registerScaleRoutes } from './domains/frameworks/scale-routes.js';
 import { registerAuthoringRoutes } from './domains/frameworks/authoring-routes.js';
 import { registerBrowseRoutes } from './domains/frameworks/browse-routes.js';
 import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
+import { registerAwardRoutes } from './domains/awards/routes.js';
 import { registerAssessmentRoutes } from './domains/assessments/routes.js';
 import { registerQuizRoutes } from './domains/assessments/quiz/routes.js';
 import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
   registerAuthoringRoutes(app);
   registerBrowseRoutes(app);
   registerJobProfileRoutes(app);
+  registerAwardRoutes(app);
   registerAssessmentRoutes(app);
   registerQuizRoutes(app);
   registerEndorsementRoutes(app);

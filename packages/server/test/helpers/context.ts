@@ -42,14 +42,18 @@ export interface TestContext {
 /**
  * A migrated database (in-memory PGlite, or a fresh schema in PostgreSQL) and an app over it, with a settable clock,
  * the outbox mailer, cheap scrypt parameters and no rate limits. Share one per test file: PGlite takes ~3 s to
- * create; tests keep apart by creating their own organisations and accounts.
+ * create; tests keep apart by creating their own organisations and accounts. `poolSize`: PostgreSQL connections
+ * (default 4), for tests of concurrency.
  */
 export async function createTestContext(
   target: { name: 'pglite' | 'postgres'; url?: string },
   overrides: Partial<AppDeps> = {},
+  options: { poolSize?: number } = {},
 ): Promise<TestContext> {
   const schema = target.url ? `t_${randomBytes(6).toString('hex')}` : undefined;
-  const database = await openDatabase(target.url ? { url: target.url, schema, poolSize: 4 } : { dataDir: 'memory://' });
+  const database = await openDatabase(
+    target.url ? { url: target.url, schema, poolSize: options.poolSize ?? 4 } : { dataDir: 'memory://' },
+  );
   await migrateToLatest(database.db);
   let now = new Date('2026-06-01T12:00:00Z');
   const logLines: string[] = [];
