@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AchievementDefinition, achievementInput } from '../src/domains/achievements/definition.js';
+import { outcomeResultsToOb } from '../src/domains/assessments/result-descriptions.js';
 import { drawQuestions, seededRandom, shuffled } from '../src/domains/assessments/quiz/draw.js';
 import {
   QuestionInput,
@@ -332,5 +334,56 @@ describe('draws', () => {
     }
     expect(counts.size).toBe(6);
     for (const n of counts.values()) expect(n).toBeGreaterThan(60);
+  });
+});
+
+describe('outcomeResultsToOb', () => {
+  it('points each result at the ResultDescription of its name in that version, with the ids the document has', () => {
+    const definition = AchievementDefinition.parse({
+      name: 'Data storytelling',
+      description: 'Tells a story with data.',
+      criteria: { narrative: 'Pass the project.' },
+      resultDescription: [
+        { name: 'Another quiz', resultType: 'Percent' },
+        { name: 'Project', resultType: 'Percent', valueMin: '0', valueMax: '100', requiredValue: '60' },
+        {
+          name: 'Project: Clarity',
+          resultType: 'RubricCriterionLevel',
+          rubricCriterionLevel: [
+            { name: 'Weak', points: '0' },
+            { name: 'Strong', points: '2' },
+          ],
+        },
+        {
+          name: 'Project: Depth',
+          resultType: 'RubricCriterionLevel',
+          rubricCriterionLevel: [
+            { name: 'Shallow', points: '0' },
+            { name: 'Deep', points: '3' },
+          ],
+        },
+      ],
+    });
+    const achievementId = '00000000-0000-4000-8000-0000000000aa';
+    const version = { achievementId, orgId: achievementId, version: 3, definition, archived: false };
+    const results = outcomeResultsToOb('https://skillproof.test', version, 'Project', [
+      { type: 'percent', value: 87.5 },
+      { type: 'rubric', criterion: 'Clarity', level: 'Strong', points: 2 },
+      { type: 'rubric', criterion: 'Depth', level: 'Unheard of' },
+      { type: 'rubric', criterion: 'Style', level: 'Deep' },
+    ]);
+    const url = `https://skillproof.test/achievements/${achievementId}/versions/3`;
+    expect(results).toEqual([
+      { resultDescription: `${url}#result-2`, value: '87.5' },
+      { resultDescription: `${url}#result-3`, achievedLevel: `${url}#result-3-level-2` },
+    ]);
+    const document = achievementInput('https://skillproof.test', achievementId, 3, definition);
+    const described = document.resultDescription!;
+    expect(described[1]).toMatchObject({ id: `${url}#result-2`, name: 'Project' });
+    expect(described[2]!.rubricCriterionLevel![1]).toMatchObject({ id: `${url}#result-3-level-2`, name: 'Strong' });
+    // An assessment the version does not describe (renamed since) gives no result.
+    expect(outcomeResultsToOb('https://skillproof.test', version, 'Renamed', [{ type: 'percent', value: 50 }])).toEqual(
+      [],
+    );
   });
 });

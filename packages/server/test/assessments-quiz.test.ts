@@ -687,6 +687,14 @@ describe.each(databaseTargets())('quizzes on $name', (target) => {
     const { caller } = await learner();
     await expectError(await caller.request('GET', `/api/v1/assessments/${drawn.assessment.id}`), 404, 'ERR_NOT_FOUND');
     await json(await issuer.caller.request('POST', `${drawn.path}/open`));
+    // Open, its draw must stay one the bank can fill.
+    await expectError(
+      await issuer.caller.request('PATCH', drawn.path, {
+        settings: { passMark: 50, draw: [{ pool: 'easy', count: 4 }] },
+      }),
+      409,
+      'ERR_STATE',
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
       const { caller: someone } = await learner();
@@ -733,7 +741,7 @@ describe.each(databaseTargets())('quizzes on $name', (target) => {
     expect(wrongShape.details?.issues?.[0]?.path).toBe(`answers.${tf.id}`);
     await expectError(
       await caller.request('PUT', `/api/v1/attempts/${mine.id}/answers`, {
-        answers: { [hard[0]!.id === tf.id ? drawn.assessment.id : drawn.assessment.id]: { value: true } },
+        answers: { [drawn.assessment.id]: { value: true } },
       }),
       400,
       'ERR_VALIDATION',
@@ -747,6 +755,133 @@ describe.each(databaseTargets())('quizzes on $name', (target) => {
     );
     await json(await issuer.caller.request('DELETE', drawn.path));
     await expectError(await caller.request('GET', `/api/v1/assessments/${drawn.assessment.id}`), 404, 'ERR_NOT_FOUND');
+  });
+
+  it('concurrent starts make one attempt, concurrent submits score it once', async () => {
+    ctx.setNow(start);
+    const { assessment, questions } = await quiz({ passMark: 50 }, { questions: EVERY_TYPE.slice(0, 3) });
+    const { user, caller } = await learner();
+    const starts = await Promise.all(
+      Array.from({ length: 6 }, () => caller.request('POST', `/api/v1/assessments/${assessment.id}/attempts`)),
+    );
+    expect(starts.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    const { attempt } = (await starts.find((r) => r.status === 201)!.json()) as { attempt: AttemptJson };
+    await answer(caller, attempt, questions, () => true);
+    const submits = await Promise.all(
+      Array.from({ length: 4 }, () => caller.request('POST', `/api/v1/attempts/${attempt.id}/submit`)),
+    );
+    expect(submits.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    const outcomes = await ctx.db
+      .selectFrom('assessmentOutcomes')
+      .select(['sourceId', 'percent'])
+      .where('learnerUserId', '=', user.id)
+      .execute();
+    expect(outcomes).toEqual([{ sourceId: attempt.id, percent: 100 }]);
+  });
+
+  it('projects: opening adds a RubricCriterionLevel result per criterion; learners see the rubric, no quiz status', async () => {
+    ctx.setNow(start);
+    const { achievementId } = await createSampleAchievement(ctx, issuer.orgId);
+    const rubric = {
+      criteria: [
+        {
+          name: 'Clarity',
+          levels: [
+            { name: 'Unclear', points: 0 },
+            { name: 'Clear', description: 'A reader follows it.', points: 2.5 },
+          ],
+        },
+        {
+          name: 'Depth',
+          levels: [
+            { name: 'Shallow', points: 0 },
+            { name: 'Deep', points: 3 },
+          ],
+        },
+      ],
+    };
+    const { assessment } = await json<{ assessment: AssessmentJson }>(
+      await issuer.caller.request('POST', base, {
+        kind: 'peer_review',
+        title: 'Data story',
+        achievementId,
+        settings: { rubric, passMark: 60 },
+      }),
+      201,
+    );
+    // Quiz settings do not fit a project, nor project settings a quiz.
+    await expectError(
+      await issuer.caller.request('PATCH', `${base}/${assessment.id}`, { settings: { passMark: 60 } }),
+      400,
+      'ERR_VALIDATION',
+    );
+    await expectError(
+      await issuer.caller.request('POST', base, { kind: 'quiz', title: 'Q', settings: { rubric, passMark: 60 } }),
+      400,
+      'ERR_VALIDATION',
+    );
+    await expectError(await issuer.caller.request('GET', `${base}/${assessment.id}/questions`), 404, 'ERR_NOT_FOUND');
+    await json(await issuer.caller.request('POST', `${base}/${assessment.id}/open`));
+    const { achievement } = await json<{
+      achievement: { version: number; definition: { resultDescription: unknown[] } };
+    }>(await issuer.caller.request('GET', `/api/v1/orgs/${issuer.orgId}/achievements/${achievementId}`));
+    expect(achievement.definition.resultDescription).toEqual([
+      { name: 'Data story', resultType: 'Percent', valueMin: '0', valueMax: '100', requiredValue: '60' },
+      {
+        name: 'Data story: Clarity',
+        resultType: 'RubricCriterionLevel',
+        rubricCriterionLevel: [
+          { name: 'Unclear', points: '0' },
+          { name: 'Clear', description: 'A reader follows it.', points: '2.5' },
+        ],
+      },
+      {
+        name: 'Data story: Depth',
+        resultType: 'RubricCriterionLevel',
+        rubricCriterionLevel: [
+          { name: 'Shallow', points: '0' },
+          { name: 'Deep', points: '3' },
+        ],
+      },
+    ]);
+    const { caller } = await learner();
+    const { assessment: view } = await json<{ assessment: Record<string, unknown> }>(
+      await caller.request('GET', `/api/v1/assessments/${assessment.id}`),
+    );
+    expect(view).not.toHaveProperty('quiz');
+    expect(view['settings']).toEqual({
+      passMark: 60,
+      rubric: {
+        criteria: [
+          {
+            id: 'c1',
+            name: 'Clarity',
+            levels: [
+              { id: 'l1', name: 'Unclear', points: 0 },
+              { id: 'l2', name: 'Clear', description: 'A reader follows it.', points: 2.5 },
+            ],
+          },
+          {
+            id: 'c2',
+            name: 'Depth',
+            levels: [
+              { id: 'l1', name: 'Shallow', points: 0 },
+              { id: 'l2', name: 'Deep', points: 3 },
+            ],
+          },
+        ],
+      },
+      maxSubmissions: 3,
+      resubmit: 'after_fail',
+      files: expect.objectContaining({ maxFiles: 5, maxBytes: 5 * 1024 * 1024 }),
+      reviewsPerSubmission: 3,
+      anonymous: true,
+    });
+    await expectError(
+      await caller.request('POST', `/api/v1/assessments/${assessment.id}/attempts`),
+      404,
+      'ERR_NOT_FOUND',
+    );
   });
 
   it('property: no learner-facing response carries an answer key', async () => {

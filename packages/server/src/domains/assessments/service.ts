@@ -237,6 +237,10 @@ export async function updateAssessment(
           'Learners have attempted this assessment: its settings can no longer change. Create a new assessment instead.',
         );
       }
+      // An open quiz keeps a draw its bank can fill: learners would otherwise be refused at start.
+      if (current.kind === 'quiz' && current.state === 'open') {
+        await assertQuizReady(db, assessmentId, parseSettings('quiz', settings));
+      }
       changed.push('settings');
       set.settings = JSON.stringify(settings);
     }

@@ -454,8 +454,8 @@ export async function getAttempt(deps: AppDeps, attemptId: string, learnerUserId
 
 /**
  * Saves answers to an attempt in progress: each replaces the question's saved answer (`null` clears it); each is
- * checked against its question (`ERR_VALIDATION`). After the deadline: `ERR_DEADLINE_PASSED`, and the attempt is
- * scored as it stood (expired). A scored attempt: `ERR_STATE`.
+ * checked against its question (`ERR_VALIDATION`). Answers are taken up to and including the deadline's instant;
+ * after it: `ERR_DEADLINE_PASSED`, and the attempt is scored as it stood (expired). A scored attempt: `ERR_STATE`.
  */
 export async function saveAnswers(
   deps: AppDeps,
