@@ -23,6 +23,7 @@ import { registerJobProfileRoutes } from './domains/job-profiles/routes.js';
 import { registerAwardRoutes } from './domains/awards/routes.js';
 import { registerAssessmentRoutes } from './domains/assessments/routes.js';
 import { registerQuizRoutes } from './domains/assessments/quiz/routes.js';
+import { registerProjectRoutes } from './domains/assessments/project/routes.js';
 import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
 import { registerRecordRoutes } from './domains/records/routes.js';
 
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps) {
   registerAwardRoutes(app);
   registerAssessmentRoutes(app);
   registerQuizRoutes(app);
+  registerProjectRoutes(app);
   registerEndorsementRoutes(app);
   registerRecordRoutes(app);
   registerPublicRoutes(app);
