@@ -1,4 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import { access } from '../../http/access.js';
 import { auditedWrite } from '../../http/audited-write.js';
 import type { AppEnv } from '../../http/env.js';
@@ -27,8 +29,6 @@ import {
   updateAssessment,
   type LearnerAssessment,
 } from './service.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
 
 const TAGS = ['Assessments'];
 const BASE = '/api/v1/orgs/{orgId}/assessments';

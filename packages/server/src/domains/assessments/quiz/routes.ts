@@ -308,10 +308,8 @@ export function registerQuizRoutes(app: OpenAPIHono<AppEnv>): void {
     const { assessmentId } = c.req.valid('param');
     const quiz = await getAssessment(db, c.get('org')!.id, assessmentId);
     assertQuiz(quiz);
-    const [questions, attempts] = [
-      await listQuestions(db, quiz.id, { archived: true }),
-      await scoredAttempts(db, quiz.id),
-    ];
+    const questions = await listQuestions(db, quiz.id, { archived: true });
+    const attempts = await scoredAttempts(db, quiz.id);
     const stats = itemStatistics(attempts);
     return c.json(
       {
