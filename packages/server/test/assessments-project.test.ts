@@ -64,6 +64,7 @@ describe.each(databaseTargets())('projects on $name', (target) => {
   let assessor2: Caller;
   let outsider: Caller;
   let assessmentId: string;
+  let achievementId: string;
   const learners: Record<'a' | 'b' | 'c', { id: string; email: string; caller: Caller }> = {} as never;
 
   beforeAll(async () => {
@@ -78,7 +79,7 @@ describe.each(databaseTargets())('projects on $name', (target) => {
       const user = await createUser(ctx, { kind: 'learner', name: `Learner ${key.toUpperCase()}` });
       learners[key] = { id: user.id, email: user.email, caller: await sessionFor(ctx, user.id) };
     }
-    const { achievementId } = await createSampleAchievement(ctx, orgId, { name: 'SQL Analysis Project' });
+    ({ achievementId } = await createSampleAchievement(ctx, orgId, { name: 'SQL Analysis Project' }));
     const created = await issuer.request('POST', `/api/v1/orgs/${orgId}/assessments`, {
       kind: 'project',
       title: 'SQL analysis project',
@@ -184,6 +185,39 @@ describe.each(databaseTargets())('projects on $name', (target) => {
     ]);
     // Passed: no more submissions.
     await expectError(await submit(learners.a.caller, { text: 'third' }), 409, 'ERR_STATE');
+
+    // The award engine issued the credential with the grade: the achievement (version 2, which opening the project
+    // gave its ResultDescriptions) carries the percent and each criterion's level as a RubricCriterionLevel result.
+    expect(graded2.awards).toEqual([expect.objectContaining({ achievementId })]);
+    const held = (await (await learners.a.caller.request('GET', '/api/v1/me/credentials')).json()) as {
+      credentials: { document: { credentialSubject: Record<string, unknown>; evidence?: unknown[] } }[];
+    };
+    expect(held.credentials).toHaveLength(1);
+    const document = held.credentials[0]!.document;
+    const version = `https://skillproof.test/achievements/${achievementId}/versions/2`;
+    expect(document.credentialSubject['result']).toEqual([
+      { type: ['Result'], resultDescription: `${version}#result-1`, value: '80' },
+      { type: ['Result'], resultDescription: `${version}#result-2`, achievedLevel: `${version}#result-2-level-3` },
+      { type: ['Result'], resultDescription: `${version}#result-3`, achievedLevel: `${version}#result-3-level-3` },
+    ]);
+    const achievement = document.credentialSubject['achievement'] as {
+      resultDescription: {
+        id: string;
+        name: string;
+        resultType: string;
+        rubricCriterionLevel?: { id: string; name: string }[];
+      }[];
+    };
+    expect(achievement.resultDescription.map((r) => [r.id, r.name, r.resultType])).toEqual([
+      [`${version}#result-1`, 'SQL analysis project', 'Percent'],
+      [`${version}#result-2`, 'SQL analysis project: Analysis', 'RubricCriterionLevel'],
+      [`${version}#result-3`, 'SQL analysis project: Clarity', 'RubricCriterionLevel'],
+    ]);
+    expect(achievement.resultDescription[1]!.rubricCriterionLevel![2]).toMatchObject({
+      id: `${version}#result-2-level-3`,
+      name: 'Sound',
+    });
+    expect(document.evidence).toEqual([expect.objectContaining({ genre: 'Project', name: 'SQL analysis project' })]);
 
     // The outcome the award engine reads, recorded with the grade: percent, one rubric result per criterion, evidence.
     const outcome = await ctx.db
@@ -297,6 +331,10 @@ describe.each(databaseTargets())('projects on $name', (target) => {
     expect(staffView.submission.view).toBe('staff');
     expect(staffView.submission.author).toMatchObject({ id: learners.a.id, email: learners.a.email });
 
+    const credentialsOf = async (who: Caller) =>
+      ((await (await who.request('GET', '/api/v1/me/credentials')).json()) as { credentials: unknown[] }).credentials;
+    expect(await credentialsOf(learners.b.caller)).toEqual([]);
+
     // An appeal: one open at a time; upheld with new levels → a new grade and outcome.
     const appeal = await learners.b.caller.request('POST', `/api/v1/submissions/${b2.id}/appeals`, {
       reason: 'My clarity was better than Unclear.',
@@ -323,6 +361,9 @@ describe.each(databaseTargets())('projects on $name', (target) => {
       .where('sourceId', '=', b2.id)
       .executeTakeFirstOrThrow();
     expect(reOutcome).toEqual({ passed: true, percent: 60 });
+    // B had no credential while failing; the upheld appeal earned it.
+    expect((after as { awards?: unknown[] }).awards).toEqual([expect.objectContaining({ achievementId })]);
+    expect(await credentialsOf(learners.b.caller)).toHaveLength(1);
     await expectError(
       await assessor1.request('POST', `/api/v1/orgs/${orgId}/assessments/${assessmentId}/appeals/${appealId}/resolve`, {
         decision: 'reject',

@@ -9,7 +9,7 @@ import type { Cursor } from '../../../http/pagination.js';
 import { isUuid } from '../../../http/schemas.js';
 import { assertTakingOpen, getLearnerAssessment, type AssessmentRecord } from '../service.js';
 import { contentMatchesType, essenceOf, safeFileName } from './files.js';
-import { checkLevels, gradeOf, type Levels } from './grading.js';
+import { checkLevels } from './grading.js';
 import {
   getSubmission,
   projectOf,
@@ -494,9 +494,4 @@ async function withDetails(
     author: submission.learnerUserId ? (authorOf.get(submission.learnerUserId) ?? null) : null,
     gradings: countOf.get(submission.id) ?? 0,
   }));
-}
-
-/** The levels a set of gradings gives, checked against the rubric, with their grade (helper for the grading flows). */
-export function gradeOfLevels(project: Project, levels: Levels) {
-  return gradeOf(project.rubric, levels, project.settings.passMark);
 }
