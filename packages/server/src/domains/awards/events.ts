@@ -29,7 +29,7 @@ export const EventInput = z
       .max(100)
       .regex(/^[\w.:/-]+$/, 'letters, digits and _ . : / - only'),
     data: z
-      .record(z.string().max(100), z.json())
+      .record(z.string().max(100), z.unknown())
       .refine((d) => JSON.stringify(d).length <= MAX_EVENT_DATA_BYTES, {
         message: `at most ${MAX_EVENT_DATA_BYTES / 1024} KiB of JSON`,
       })
