@@ -415,4 +415,74 @@ describe.each(databaseTargets())('peer review on $name', (target) => {
       expect(c.adjacentAgreement).toBe(c.exactAgreement);
     }
   });
+
+  it("without anonymity reviewers see the author's name (authors never see reviewers); no calibration: equal weights", async () => {
+    const created = await issuer.request('POST', `/api/v1/orgs/${orgId}/assessments`, {
+      kind: 'peer_review',
+      title: 'Open peer review',
+      settings: { rubric: RUBRIC, passMark: 50, reviewsPerSubmission: 2, anonymous: false },
+    });
+    const id = ((await created.json()) as { assessment: { id: string } }).assessment.id;
+    const path = `/api/v1/orgs/${orgId}/assessments/${id}`;
+    await issuer.request('POST', `${path}/open`);
+    const trio = learners.slice(0, 3);
+    const submissions: string[] = [];
+    for (const l of trio) {
+      const res = await l.caller.request('POST', `/api/v1/assessments/${id}/submissions`, {
+        text: `Open work of ${l.name}`,
+      });
+      submissions.push(((await res.json()) as { submission: { id: string } }).submission.id);
+    }
+    // Two reviews each among three learners: everyone reviews the two others. No seed given: one is drawn.
+    const assigned = (await (await assessor.request('POST', `${path}/peer-assignments`, {})).json()) as {
+      assignment: { seed: string; peerReviews: number; load: { min: number; max: number } };
+    };
+    expect(assigned.assignment).toMatchObject({ peerReviews: 6, load: { min: 2, max: 2 } });
+    expect(assigned.assignment.seed).toMatch(/^[\w-]{16}$/);
+    const levelsBy = [
+      { quality: 'q3', presentation: 'p1' },
+      { quality: 'q4', presentation: 'p2' },
+      { quality: 'q4', presentation: 'p2' },
+    ];
+    for (const [i, l] of trio.entries()) {
+      const { reviews } = (await (await l.caller.request('GET', '/api/v1/me/reviews')).json()) as {
+        reviews: Assignment[];
+      };
+      const mine = reviews.filter((r) => submissions.includes(r.submissionId));
+      expect(mine.map((r) => [r.kind, r.available])).toEqual([
+        ['peer', true],
+        ['peer', true],
+      ]);
+      for (const r of mine) {
+        const view = (await (await l.caller.request('GET', `/api/v1/submissions/${r.submissionId}`)).json()) as {
+          submission: { view: string; author: unknown };
+        };
+        const author = trio[submissions.indexOf(r.submissionId)]!;
+        expect(view.submission).toMatchObject({ view: 'reviewer', author: { name: author.name } });
+        expect(view.submission.author).not.toHaveProperty('email');
+        const res = await l.caller.request('POST', `/api/v1/reviews/${r.id}`, { levels: levelsBy[i]! });
+        expect(res.status, await res.clone().text()).toBe(201);
+      }
+    }
+    // Learner 0's work, reviewed by learners 1 and 2 (both q4 p2): 6 / 6, final. Learners 1 and 2 each got learner 0's
+    // q3 p1 (4 points) and a q4 p2 (6): Quality 3.5 → 4, Presentation 1.5 → 2, grade 6; the 4 lies 2 > 1.5 points
+    // away: flagged.
+    const own = await trio[1]!.caller.request('GET', `/api/v1/submissions/${submissions[1]}`);
+    const ownText = await own.text();
+    for (const reviewer of [trio[0]!, trio[2]!]) {
+      for (const secret of [reviewer.id, reviewer.email, reviewer.name]) expect(ownText).not.toContain(secret);
+    }
+    const staff = (await (await assessor.request('GET', `${path}/submissions/${submissions[0]}`)).json()) as {
+      submission: { state: string; grade: { percent: number }; gradings: { weight: number; outlier: boolean }[] };
+    };
+    expect(staff.submission).toMatchObject({ state: 'graded', grade: { percent: 100 } });
+    expect(staff.submission.gradings.map((g) => [g.weight, g.outlier])).toEqual([
+      [1, false],
+      [1, false],
+    ]);
+    const flags = (await (await assessor.request('GET', `${path}/flags`)).json()) as {
+      flags: { submissionId: string }[];
+    };
+    expect(flags.flags.map((f) => f.submissionId).sort()).toEqual([submissions[1], submissions[2]].sort());
+  });
 });
