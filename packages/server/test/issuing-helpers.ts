@@ -57,7 +57,13 @@ export function referenceLoader(readJson: ReadJson) {
     if (!url.startsWith('did:web:')) return contexts(url);
     const [did, fragment] = url.split('#') as [string, string | undefined];
     let doc = didDocuments.get(did);
-    if (!doc) didDocuments.set(did, (doc = readJson(`/${did.split(':').slice(3).join('/')}/did.json`)));
+    // did:web path rule: did:web:host:a:b → /a/b/did.json; did:web:host (no path) → /.well-known/did.json.
+    const path = did.split(':').slice(3);
+    if (!doc)
+      didDocuments.set(
+        did,
+        (doc = readJson(path.length > 0 ? `/${path.join('/')}/did.json` : '/.well-known/did.json')),
+      );
     if (fragment === undefined) return { contextUrl: null, documentUrl: url, document: await doc };
     const method = ((await doc)['verificationMethod'] as JsonObject[]).find((m) => m['id'] === url);
     if (!method) throw new Error(`${url} is not in the DID document`);

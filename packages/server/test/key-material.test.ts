@@ -131,6 +131,17 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
       });
       secrets.push({ what: `sealed key ${row.fragment}`, forms: [sealed.toString('hex'), sealed.toString('base64')] });
     }
+    // The instance's own key (it signs learners' CLRs; made when /.well-known/did.json was first read above).
+    const instanceKeys = await ctx.db.selectFrom('instanceKeys').selectAll().execute();
+    expect(instanceKeys).toHaveLength(1);
+    for (const row of instanceKeys) {
+      const seed = Buffer.from(ctx.deps.keys.open(row.secretCiphertext, `instance-key:${row.id}`));
+      secrets.push({
+        what: `instance key ${row.fragment}`,
+        forms: [seed.toString('hex'), seed.toString('base64'), seed.toString('base64url'), base58btcEncode(seed)],
+      });
+      secrets.push({ what: `sealed instance key`, forms: [Buffer.from(row.secretCiphertext).toString('hex')] });
+    }
     const haystacks = [...seen, ...ctx.logLines];
     expect(seen.length).toBeGreaterThan(100);
     const leaks = secrets.flatMap((s) => s.forms.filter((f) => haystacks.some((h) => h.includes(f))).map(() => s.what));
