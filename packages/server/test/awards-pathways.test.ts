@@ -46,7 +46,7 @@ describe.each(databaseTargets())('award pathways on $name', (target) => {
     const id = await achievement(overrides, orgId);
     const event = `earn-${id}`;
     await setRule(id, { type: 'event', name: event }, undefined, orgId);
-    return { id, event };
+    return { id, event, orgId };
   };
   const post = (learnerUserId: string, name: string, orgId = issuer.orgId) =>
     ctx.db
@@ -141,10 +141,15 @@ describe.each(databaseTargets())('award pathways on $name', (target) => {
     });
     const byCredits = await achievement();
     await setRule(byCredits, { type: 'credits', min: 8, achievementIds: [a.id, b.id] });
+    const anyCredits = await achievement();
+    await setRule(anyCredits, { type: 'credits', min: 8 });
+    // Another organisation's credits do not count toward this one's total (it trusts no one).
+    const foreign = await component({ creditsAvailable: 50 }, (await member(ctx, 'owner')).orgId);
     const yan = await learner();
+    expect(await post(yan.id, foreign.event, foreign.orgId)).toEqual([foreign.id]);
     expect(await post(yan.id, d.event)).toEqual([d.id]);
     expect(await post(yan.id, a.event)).toEqual([a.id]);
-    expect((await post(yan.id, b.event)).sort()).toEqual([b.id, byCredits, inner, outer].sort());
+    expect((await post(yan.id, b.event)).sort()).toEqual([b.id, byCredits, anyCredits, inner, outer].sort());
     const outerSubject = (await documentOf(outer, yan.id))['credentialSubject'] as JsonObject;
     // The outer pathway's credits are its components': the inner pathway (8) and d (none).
     expect(outerSubject['creditsEarned']).toBe(8);
@@ -270,15 +275,13 @@ describe.each(databaseTargets())('award pathways on $name', (target) => {
           op: fc.constantFrom('allOf' as const, 'anyOf' as const),
           kids: fc.array(tie('t'), { minLength: 1, maxLength: 3 }),
         }),
-        fc
-          .array(tie('t'), { minLength: 1, maxLength: 3 })
-          .chain((kids) =>
-            fc.record({
-              op: fc.constant('nOf' as const),
-              n: fc.integer({ min: 1, max: kids.length }),
-              kids: fc.constant(kids),
-            }),
-          ),
+        fc.array(tie('t'), { minLength: 1, maxLength: 3 }).chain((kids) =>
+          fc.record({
+            op: fc.constant('nOf' as const),
+            n: fc.integer({ min: 1, max: kids.length }),
+            kids: fc.constant(kids),
+          }),
+        ),
       ),
     })).t;
     // Each step earns a component (its event) or posts one of the pathway's own events.
@@ -291,11 +294,11 @@ describe.each(databaseTargets())('award pathways on $name', (target) => {
         ? components.has(t.c)
         : 'e' in t
           ? events.has(t.e)
-          : t.op === 'allOf'
-            ? t.kids.every((k) => truth(k, components, events))
-            : t.op === 'anyOf'
-              ? t.kids.some((k) => truth(k, components, events))
-              : t.kids.filter((k) => truth(k, components, events)).length >= t.n;
+          : t.op === 'nOf'
+            ? t.kids.filter((k) => truth(k, components, events)).length >= t.n
+            : t.op === 'allOf'
+              ? t.kids.every((k) => truth(k, components, events))
+              : t.kids.some((k) => truth(k, components, events));
 
     await fc.assert(
       fc.asyncProperty(tree, fc.array(step, { maxLength: 6 }), async (t, steps) => {

@@ -293,6 +293,7 @@ export async function achievementsTouchedBy(
   publicUrl: string,
   trigger: AwardTrigger,
 ): Promise<string[]> {
+  const trustsSomeone = sql<boolean>`r.trusted_issuers <> '[]'::jsonb`;
   let refs = db
     .selectFrom('awardRuleRefs as f')
     .innerJoin('awardRules as r', 'r.achievementId', 'f.achievementId')
@@ -308,7 +309,16 @@ export async function achievementsTouchedBy(
       refs = refs.where((eb) =>
         eb.or([
           eb.and([eb('f.refType', '=', 'achievement'), eb('f.ref', '=', trigger.id)]),
-          eb.and([eb('f.refType', '=', 'credits'), eb('f.ref', 'in', [trigger.id, '*'])]),
+          eb.and([eb('f.refType', '=', 'credits'), eb('f.ref', '=', trigger.id)]),
+          // Credit totals over any achievement count the organisation's own credentials and trusted issuers' only.
+          eb.and([
+            eb('f.refType', '=', 'credits'),
+            eb('f.ref', '=', '*'),
+            eb.or([
+              eb('r.orgId', '=', eb.selectFrom('achievements').select('orgId').where('id', '=', trigger.id)),
+              trustsSomeone,
+            ]),
+          ]),
           eb.and([
             eb('f.refType', '=', 'external_achievement'),
             eb.or([eb('f.ref', '=', base), eb('f.ref', 'like', `${base}/versions/%`)]),
@@ -324,7 +334,7 @@ export async function achievementsTouchedBy(
             eb('f.refType', '=', 'external_achievement'),
             eb('f.ref', 'in', [...new Set([trigger.id, unversioned(trigger.id)])]),
           ]),
-          eb.and([eb('f.refType', '=', 'credits'), eb('f.ref', '=', '*')]),
+          eb.and([eb('f.refType', '=', 'credits'), eb('f.ref', '=', '*'), trustsSomeone]),
         ]),
       );
       break;
