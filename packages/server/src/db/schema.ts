@@ -444,13 +444,7 @@ export interface AssessmentsTable {
 }
 
 export type QuestionType =
-  | 'single_choice'
-  | 'multiple_choice'
-  | 'true_false'
-  | 'numeric'
-  | 'short_answer'
-  | 'ordering'
-  | 'matching';
+  'single_choice' | 'multiple_choice' | 'true_false' | 'numeric' | 'short_answer' | 'ordering' | 'matching';
 
 export interface QuizQuestionsTable {
   id: string;

@@ -12,8 +12,7 @@ import { evaluateAwards, type AwardResult } from './engine.js';
  * - `rubric`: the level reached on one rubric criterion (criterion and level by name, as the rubric states them).
  */
 export type OutcomeResult =
-  | { type: 'percent'; value: number }
-  | { type: 'rubric'; criterion: string; level: string; points?: number };
+  { type: 'percent'; value: number } | { type: 'rubric'; criterion: string; level: string; points?: number };
 
 /** What an assessment concluded about a learner: a submitted quiz attempt, or a graded submission. */
 export interface AssessmentOutcome {
