@@ -399,15 +399,13 @@ describe('evaluating rules', () => {
           op: fc.constantFrom('all' as const, 'any' as const),
           kids: fc.array(tie('t'), { minLength: 1, maxLength: 4 }),
         }),
-        fc
-          .array(tie('t'), { minLength: 1, maxLength: 4 })
-          .chain((kids) =>
-            fc.record({
-              op: fc.constant('n' as const),
-              n: fc.integer({ min: 1, max: kids.length }),
-              kids: fc.constant(kids),
-            }),
-          ),
+        fc.array(tie('t'), { minLength: 1, maxLength: 4 }).chain((kids) =>
+          fc.record({
+            op: fc.constant('n' as const),
+            n: fc.integer({ min: 1, max: kids.length }),
+            kids: fc.constant(kids),
+          }),
+        ),
       ),
     })).t;
     const f = facts({ approvals: [{ achievementId: SELF, at: days(-1) }] });
