@@ -120,6 +120,26 @@ describe.each(databaseTargets())('award pathways on $name', (target) => {
     expect(await pathwayRelated(ctx.db, ctx.deps.publicUrl, a.id)).toEqual([]);
   });
 
+  it('claiming a hand-issued component completes the pathway that names it', async () => {
+    const part = await achievement({ name: 'Issued by hand' });
+    const pathway = await achievement({ name: 'Pathway of one' });
+    await setRule(pathway, { type: 'achievement', achievementId: part });
+    const lee = await learner();
+    await json(
+      await issuer.caller.request('POST', `/api/v1/orgs/${issuer.orgId}/credentials`, {
+        achievementId: part,
+        recipient: { email: lee.email },
+      }),
+      201,
+    );
+    expect(await awardsOf(ctx, pathway, lee.id)).toHaveLength(0);
+    const leeSession = await sessionFor(ctx, lee.id);
+    const { mails } = await json<{ mails: { text: string }[] }>(await leeSession.request('GET', '/api/v1/me/outbox'));
+    const token = /\/claim\/([\w-]+)/.exec(mails[0]!.text)![1];
+    await json(await leeSession.request('POST', '/api/v1/claims', { token }));
+    expect(await awardsOf(ctx, pathway, lee.id)).toHaveLength(1);
+  });
+
   it('nested pathways complete in one evaluation; credit totals count held components', async () => {
     const [a, b, d] = [
       await component({ creditsAvailable: 4 }),

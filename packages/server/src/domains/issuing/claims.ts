@@ -9,6 +9,7 @@ import { secretHash } from '../../security/tokens.js';
 import { actingAs, createAccount } from '../auth/accounts.js';
 import { PASSWORD_MIN_LENGTH } from '../auth/schemas.js';
 import { startSession, type NewSession } from '../auth/sessions.js';
+import { evaluateAwards } from '../awards/engine.js';
 
 const CLAIM_TOKEN = /^sp_claim_[A-Za-z0-9_-]{43}$/;
 
@@ -148,6 +149,11 @@ export async function claimCredential(
       targetType: 'credential',
       targetId: row.id,
       data: { holderUserId: holder.id },
+    });
+    // Holding it may complete a pathway that names its achievement.
+    await evaluateAwards(tx, deps, {
+      learnerUserId: holder.id,
+      trigger: { type: 'achievement', id: row.achievementId },
     });
     return { credential, holder, ...(session && { session }) };
   });
