@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.js';
-import { PeerReviewSettings, ProjectSettings } from './project/settings.js';
+import { PeerReviewSettings, ProjectSettings, RubricJson } from './project/settings.js';
 import { QuizSettings } from './quiz/settings.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -122,19 +122,6 @@ export const AssessmentJson = z
   .openapi('Assessment');
 export type AssessmentJson = z.infer<typeof AssessmentJson>;
 
-const LearnerRubric = z.object({
-  criteria: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      description: z.string().optional(),
-      levels: z.array(
-        z.object({ id: z.string(), name: z.string(), description: z.string().optional(), points: z.number() }),
-      ),
-    }),
-  ),
-});
-
 /** What a learner sees of a quiz's settings. */
 export const LearnerQuizSettings = z
   .object({
@@ -151,7 +138,7 @@ export const LearnerQuizSettings = z
 export const LearnerProjectSettings = z
   .object({
     passMark: z.number(),
-    rubric: LearnerRubric,
+    rubric: RubricJson,
     maxSubmissions: z.number().int(),
     resubmit: z.enum(['after_fail', 'never']),
     files: z.object({ maxFiles: z.number().int(), maxBytes: z.number().int(), mediaTypes: z.array(z.string()) }),

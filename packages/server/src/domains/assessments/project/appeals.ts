@@ -8,8 +8,8 @@ import type { AppDeps } from '../../../http/env.js';
 import { isUuid } from '../../../http/schemas.js';
 import type { AwardResult } from '../../awards/engine.js';
 import { finalizeGrade } from './finalize-grade.js';
-import { checkLevels, scoreOf, type Grade } from './grading.js';
-import { getSubmission, submissionNotFound, type Project } from './project.js';
+import type { Grade } from './grading.js';
+import { getSubmission, insertGrading, submissionNotFound, type Project } from './project.js';
 import type { AppealJson, AppealResolution } from './schemas.js';
 
 type Appeal = z.infer<typeof AppealJson>;
@@ -123,27 +123,14 @@ export async function resolveAppeal(
   let grade: Grade | null = null;
   let awards: AwardResult[] = [];
   if (input.decision === 'uphold') {
-    const levels = checkLevels(project.rubric, input.levels);
-    const values = {
-      levels: JSON.stringify(levels),
-      score: scoreOf(project.rubric, levels),
-      comment: input.resolution ?? null,
-      createdAt: now,
-    };
-    await tx
-      .insertInto('gradings')
-      .values({
-        id: randomUUID(),
-        submissionId: submission.id,
-        graderUserId: assessorUserId,
-        kind: 'appeal',
-        criterionComments: null,
-        weight: null,
-        outlier: false,
-        ...values,
-      })
-      .onConflict((oc) => oc.columns(['submissionId', 'graderUserId', 'kind']).doUpdateSet(values))
-      .execute();
+    const { levels } = await insertGrading(
+      tx,
+      project.rubric,
+      { submissionId: submission.id, graderUserId: assessorUserId, kind: 'appeal' },
+      { levels: input.levels, ...(input.resolution !== undefined && { comment: input.resolution }) },
+      now,
+      { replace: true },
+    );
     ({ grade, awards } = await finalizeGrade(tx, deps, project, submission, levels, now, 'on appeal, by an assessor'));
   }
   const row = await tx

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
@@ -8,8 +7,8 @@ import type { AppDeps } from '../../../http/env.js';
 import type { AwardResult } from '../../awards/engine.js';
 import { krippendorffAlpha, pairwiseAgreement } from './agreement.js';
 import { finalizeGrade } from './finalize-grade.js';
-import { checkLevels, combineGradings, scoreOf, type Grade, type Levels } from './grading.js';
-import { checkCriterionComments, getSubmission, type Project } from './project.js';
+import { combineGradings, type Grade, type Levels } from './grading.js';
+import { getSubmission, insertGrading, type Project } from './project.js';
 import type { AgreementJson, GradingInput } from './schemas.js';
 import { findGradings, isFlagged } from './submissions.js';
 
@@ -51,26 +50,16 @@ export async function gradeSubmission(
   if (submission.learnerUserId === graderUserId) {
     throw new AppError('ERR_FORBIDDEN', 'You cannot grade your own submission.');
   }
-  const levels = checkLevels(project.rubric, input.levels);
-  checkCriterionComments(project.rubric, input.criterionComments);
-  const gradingId = randomUUID();
+  let gradingId: string;
+  let levels: Levels;
   try {
-    await tx
-      .insertInto('gradings')
-      .values({
-        id: gradingId,
-        submissionId,
-        graderUserId,
-        kind: 'assessor',
-        levels: JSON.stringify(levels),
-        score: scoreOf(project.rubric, levels),
-        comment: input.comment ?? null,
-        criterionComments: input.criterionComments ? JSON.stringify(input.criterionComments) : null,
-        weight: null,
-        outlier: false,
-        createdAt: now,
-      })
-      .execute();
+    ({ id: gradingId, levels } = await insertGrading(
+      tx,
+      project.rubric,
+      { submissionId, graderUserId, kind: 'assessor' },
+      input,
+      now,
+    ));
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError('ERR_CONFLICT', 'You have already graded this submission.');
     throw e;
@@ -117,23 +106,13 @@ export async function confirmPeerGrade(
   if (submission.learnerUserId === assessorUserId) {
     throw new AppError('ERR_FORBIDDEN', 'You cannot grade your own submission.');
   }
-  const gradingId = randomUUID();
-  await tx
-    .insertInto('gradings')
-    .values({
-      id: gradingId,
-      submissionId,
-      graderUserId: assessorUserId,
-      kind: 'assessor',
-      levels: JSON.stringify(submission.levels),
-      score: scoreOf(project.rubric, submission.levels),
-      comment: comment ?? 'Confirmed the peer grade.',
-      criterionComments: null,
-      weight: null,
-      outlier: false,
-      createdAt: now,
-    })
-    .execute();
+  const { id: gradingId } = await insertGrading(
+    tx,
+    project.rubric,
+    { submissionId, graderUserId: assessorUserId, kind: 'assessor' },
+    { levels: submission.levels, comment: comment ?? 'Confirmed the peer grade.' },
+    now,
+  );
   const final = await finalizeGrade(
     tx,
     deps,

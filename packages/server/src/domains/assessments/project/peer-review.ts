@@ -9,24 +9,8 @@ import type { AwardResult } from '../../awards/engine.js';
 import { getAssessment } from '../service.js';
 import { assignPeerReviews } from './assignment.js';
 import { finalizeGrade } from './finalize-grade.js';
-import {
-  calibrationAccuracy,
-  checkLevels,
-  combineGradings,
-  gradeOf,
-  isOutlier,
-  scoreOf,
-  type Grade,
-  type Levels,
-} from './grading.js';
-import {
-  checkCriterionComments,
-  getSubmission,
-  projectOf,
-  storedGrade,
-  type Project,
-  type SubmissionRow,
-} from './project.js';
+import { calibrationAccuracy, combineGradings, gradeOf, isOutlier, type Grade, type Levels } from './grading.js';
+import { getSubmission, insertGrading, projectOf, storedGrade, type Project, type SubmissionRow } from './project.js';
 import type { FlagJson, GradingInput, ReviewAssignmentJson } from './schemas.js';
 import { findGradings, isFlagged, loadAssessment } from './submissions.js';
 import { gradeJson, gradingJson } from './views.js';
@@ -204,26 +188,14 @@ export async function submitReview(
       );
     }
   }
-  const levels = checkLevels(project.rubric, input.levels);
-  checkCriterionComments(project.rubric, input.criterionComments);
   const submission = await getSubmission(tx, assignment.submissionId, { forUpdate: true });
-  const reviewId = randomUUID();
-  await tx
-    .insertInto('gradings')
-    .values({
-      id: reviewId,
-      submissionId: submission.id,
-      graderUserId: reviewerUserId,
-      kind,
-      levels: JSON.stringify(levels),
-      score: scoreOf(project.rubric, levels),
-      comment: input.comment ?? null,
-      criterionComments: input.criterionComments ? JSON.stringify(input.criterionComments) : null,
-      weight: null,
-      outlier: false,
-      createdAt: now,
-    })
-    .execute();
+  const { id: reviewId } = await insertGrading(
+    tx,
+    project.rubric,
+    { submissionId: submission.id, graderUserId: reviewerUserId, kind },
+    input,
+    now,
+  );
   await tx.updateTable('reviewAssignments').set({ state: 'done' }).where('id', '=', assignmentId).execute();
   if (kind === 'calibration') return { reviewId, kind, awards: [] };
 

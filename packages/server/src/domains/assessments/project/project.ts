@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { AppError } from '../../../errors.js';
 import { isUuid } from '../../../http/schemas.js';
 import { parseSettings } from '../schemas.js';
 import type { AssessmentRecord } from '../service.js';
-import type { Grade, Levels } from './grading.js';
+import { checkLevels, scoreOf, type Grade, type Levels } from './grading.js';
+import type { GradingInput } from './schemas.js';
 import type { ProjectSettings, Rubric } from './settings.js';
 
 /** Peer review's own settings; null for a project graded by assessors only. */
@@ -135,4 +137,40 @@ export function checkCriterionComments(rubric: Rubric, comments: Record<string, 
       throw new AppError('ERR_VALIDATION', `criterionComments.${id}: no criterion with this id in the rubric.`);
     }
   }
+}
+
+/**
+ * Checks a grading against the rubric (every criterion a level of its own, comments on criteria it has) and stores it:
+ * an assessor's grading, a peer's review, a calibration review, or an appeal's new grade. Returns its id and the levels
+ * as checked. A second grading of one submission by one person of one kind fails on the unique constraint (23505),
+ * unless `replace` (an appeal resolved again replaces the earlier resolution's grading).
+ */
+export async function insertGrading(
+  tx: Kysely<Database>,
+  rubric: Rubric,
+  grading: { submissionId: string; graderUserId: string; kind: 'assessor' | 'peer' | 'calibration' | 'appeal' },
+  input: GradingInput,
+  now: Date,
+  options: { replace?: boolean } = {},
+): Promise<{ id: string; levels: Levels }> {
+  const levels = checkLevels(rubric, input.levels);
+  checkCriterionComments(rubric, input.criterionComments);
+  const values = {
+    levels: JSON.stringify(levels),
+    score: scoreOf(rubric, levels),
+    comment: input.comment ?? null,
+    criterionComments: input.criterionComments ? JSON.stringify(input.criterionComments) : null,
+    createdAt: now,
+  };
+  const { id } = await tx
+    .insertInto('gradings')
+    .values({ id: randomUUID(), ...grading, ...values, weight: null, outlier: false })
+    .$call((q) =>
+      options.replace
+        ? q.onConflict((oc) => oc.columns(['submissionId', 'graderUserId', 'kind']).doUpdateSet(values))
+        : q,
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id, levels };
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { RubricJson } from './settings.js';
 
 const Url = z
   .url({ protocol: /^https?$/, error: 'an http(s) URL' })
@@ -197,18 +198,7 @@ export const ReviewAssignmentJson = z
     available: z.boolean().openapi({ description: 'Peer reviews open once your calibration reviews are done.' }),
     assessment: z.object({ id: z.uuid(), title: z.string() }),
     submissionId: z.uuid().openapi({ description: 'Read it at GET /api/v1/submissions/{submissionId}.' }),
-    rubric: z.object({
-      criteria: z.array(
-        z.object({
-          id: z.string(),
-          name: z.string(),
-          description: z.string().optional(),
-          levels: z.array(
-            z.object({ id: z.string(), name: z.string(), description: z.string().optional(), points: z.number() }),
-          ),
-        }),
-      ),
-    }),
+    rubric: RubricJson,
     createdAt: z.iso.datetime(),
   })
   .openapi('ReviewAssignment');

@@ -98,6 +98,22 @@ export const Rubric = z
 export type Rubric = z.output<typeof Rubric>;
 export type RubricCriterionOut = Rubric['criteria'][number];
 
+/** A rubric as responses show it: every id filled in. */
+export const RubricJson = z
+  .object({
+    criteria: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string().optional(),
+        levels: z.array(
+          z.object({ id: z.string(), name: z.string(), description: z.string().optional(), points: z.number() }),
+        ),
+      }),
+    ),
+  })
+  .openapi('RubricView');
+
 export const FileLimits = z
   .object({
     maxFiles: z.number().int().min(0).max(20).default(5),

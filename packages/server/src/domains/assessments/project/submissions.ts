@@ -146,17 +146,12 @@ export async function createSubmission(
         assessmentId,
         learnerUserId,
         number: previous.length + 1,
-        state: 'submitted',
         text: input.text ?? null,
         links: JSON.stringify(input.links ?? []),
         isReference: false,
         referenceLevels: null,
         submittedAt: now,
-        gradedAt: null,
-        levels: null,
-        score: null,
-        percent: null,
-        passed: null,
+        ...UNGRADED,
       })
       .execute();
   } catch (e) {
@@ -181,6 +176,16 @@ export async function createSubmission(
   }
   return id;
 }
+
+/** A new submission's state: submitted, not graded. */
+const UNGRADED = {
+  state: 'submitted',
+  gradedAt: null,
+  levels: null,
+  score: null,
+  percent: null,
+  passed: null,
+} as const;
 
 /**
  * A reference submission for calibration: work the staff wrote, with the grade it deserves. Peer reviewers review
@@ -210,17 +215,12 @@ export async function createReferenceSubmission(
       assessmentId: project.assessment.id,
       learnerUserId: null,
       number: Number(count) + 1,
-      state: 'submitted',
       text: input.text ?? null,
       links: JSON.stringify(input.links ?? []),
       isReference: true,
       referenceLevels: JSON.stringify(referenceLevels),
       submittedAt: now,
-      gradedAt: null,
-      levels: null,
-      score: null,
-      percent: null,
-      passed: null,
+      ...UNGRADED,
     })
     .execute();
   return id;
