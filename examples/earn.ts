@@ -10,9 +10,10 @@
  * as anyone can fetch it). Signs in as the demo admin: --email/--password, or SKILLPROOF_DEMO_PASSWORD, or
  * DATA_DIR/demo-accounts.json.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { expectOk, passwordFor, session, type Api, type Json } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,54 +26,11 @@ const { values: args } = parseArgs({
 const base = args.base.replace(/\/+$/, '');
 const run = Date.now().toString(36);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an example: the API's JSON, read as documented
-type Json = any;
-type Api = (method: string, path: string, body?: unknown) => Promise<Json>;
-
-async function expectOk(res: Response): Promise<Json> {
-  const body: Json = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** A signed-in client: keeps the session cookie and sends the CSRF token on every change. */
-async function session(path: '/api/v1/auth/sign-in' | '/api/v1/auth/sign-up', body: object): Promise<Api> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const { csrfToken } = (await expectOk(res)) as { csrfToken: string };
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return async (method, path, payload) => {
-    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-    return expectOk(
-      await fetch(`${base}${path}`, {
-        method,
-        headers,
-        ...(payload !== undefined && { body: JSON.stringify(payload) }),
-      }),
-    );
-  };
-}
-
-/** A demo account's password: --password (for --email), SKILLPROOF_DEMO_PASSWORD, or DATA_DIR/demo-accounts.json. */
-async function passwordFor(email: string): Promise<string> {
-  if (args.password) return args.password;
-  if (process.env.SKILLPROOF_DEMO_PASSWORD) return process.env.SKILLPROOF_DEMO_PASSWORD;
-  const file = join(process.env.DATA_DIR ?? './data', 'demo-accounts.json');
-  const accounts = JSON.parse(await readFile(file, 'utf8')) as { email: string; password: string }[];
-  const account = accounts.find((a) => a.email === email);
-  if (!account) throw new Error(`No demo account ${email} in ${file}.`);
-  return account.password;
-}
-
 // 1. The issuer: an organisation with four achievements.
-const admin = await session('/api/v1/auth/sign-in', { email: args.email, password: await passwordFor(args.email) });
+const admin = await session(base, '/api/v1/auth/sign-in', {
+  email: args.email,
+  password: await passwordFor(args.email, args.password),
+});
 const { org } = await admin('POST', '/api/v1/orgs', {
   slug: `data-school-${run}`,
   name: 'Example Data School',
@@ -212,7 +170,7 @@ await admin('PUT', `${orgPath}/achievements/${pathway.id}/award-rule`, {
 const learners = await Promise.all(
   ['ana', 'ben', 'chloe', 'dev'].map(async (name) => {
     const email = `${name}.${run}@learners.example`;
-    const api = await session('/api/v1/auth/sign-up', {
+    const api = await session(base, '/api/v1/auth/sign-up', {
       email,
       password: `${name} learns data ${run}`,
       name: name[0]!.toUpperCase() + name.slice(1),

@@ -7,9 +7,10 @@
  *
  * Signs in as the demo admin: --email/--password, or SKILLPROOF_DEMO_PASSWORD, or DATA_DIR/demo-accounts.json.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { expectOk, passwordFor, session } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,46 +24,11 @@ const { values: args } = parseArgs({
 const base = args.base.replace(/\/+$/, '');
 const LEARNER = 'learner@demo.skillproof.dev';
 
-/** A signed-in client: keeps the session cookie and sends the CSRF token on every change. */
-async function signIn(email: string, password: string) {
-  const res = await fetch(`${base}/api/v1/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { csrfToken } = (await expectOk(res)) as { csrfToken: string };
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an example: the API's JSON, read as documented
-  return async function api(method: string, path: string, body?: unknown, type = 'application/json'): Promise<any> {
-    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
-    if (body !== undefined) headers['content-type'] = type;
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    return expectOk(await fetch(`${base}${path}`, { method, headers, body: payload }));
-  };
-}
-
-async function expectOk(res: Response): Promise<unknown> {
-  const body = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** A demo account's password: --password (for --email), SKILLPROOF_DEMO_PASSWORD, or DATA_DIR/demo-accounts.json. */
-async function passwordFor(email: string): Promise<string> {
-  if (args.password && email === args.email) return args.password;
-  if (process.env.SKILLPROOF_DEMO_PASSWORD) return process.env.SKILLPROOF_DEMO_PASSWORD;
-  const file = join(process.env.DATA_DIR ?? './data', 'demo-accounts.json');
-  const accounts = JSON.parse(await readFile(file, 'utf8')) as { email: string; password: string }[];
-  const account = accounts.find((a) => a.email === email);
-  if (!account) throw new Error(`No demo account ${email} in ${file}.`);
-  return account.password;
-}
-
 // 1. Sign in as the demo admin; create an organisation and an achievement.
-const admin = await signIn(args.email, await passwordFor(args.email));
+const admin = await session(base, '/api/v1/auth/sign-in', {
+  email: args.email,
+  password: await passwordFor(args.email, args.password),
+});
 const { org } = await admin('POST', '/api/v1/orgs', {
   slug: `example-${Date.now().toString(36)}`,
   name: 'Example Academy',
@@ -109,7 +75,7 @@ const report = await admin('GET', `${orgPath}/batches/${preview.batch.id}/report
 const batchIds: string[] = report.rows.map((r: { credentialId: string }) => r.credentialId);
 
 // 4. The learner reads the claim mail (the development outbox) and claims the credential.
-const learner = await signIn(LEARNER, await passwordFor(LEARNER));
+const learner = await session(base, '/api/v1/auth/sign-in', { email: LEARNER, password: await passwordFor(LEARNER) });
 const { mails } = await learner('GET', '/api/v1/me/outbox');
 const token = /\/claim\/([\w-]+)/.exec(mails[0].text)![1];
 await learner('POST', '/api/v1/claims', { token });
