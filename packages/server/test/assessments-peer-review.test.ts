@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignPeerReviews } from '../src/domains/assessments/project/assignment.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
-import { createUser, member, sessionFor, type Caller } from './helpers/fixtures.js';
+import { createSampleAchievement, createUser, member, sessionFor, type Caller } from './helpers/fixtures.js';
 
 /** Quality 0–4 (q0–q4), Presentation 0–2 (p0–p2): max score 6, outlier beyond 0.25 × 6 = 1.5 points. */
 const RUBRIC = {
@@ -69,6 +69,7 @@ describe.each(databaseTargets())('peer review on $name', (target) => {
   let issuer: Caller;
   let assessor: Caller;
   let assessmentId: string;
+  let achievementId: string;
   const learners: Learner[] = [];
   const base = () => `/api/v1/orgs/${orgId}/assessments/${assessmentId}`;
 
@@ -82,9 +83,11 @@ describe.each(databaseTargets())('peer review on $name', (target) => {
       const user = await createUser(ctx, { kind: 'learner', name: `Peer ${i}` });
       learners.push({ id: user.id, email: user.email, name: user.name, caller: await sessionFor(ctx, user.id) });
     }
+    ({ achievementId } = await createSampleAchievement(ctx, orgId, { name: 'Dashboard Design' }));
     const created = await issuer.request('POST', `/api/v1/orgs/${orgId}/assessments`, {
       kind: 'peer_review',
       title: 'Dashboard design',
+      achievementId,
       settings: {
         rubric: RUBRIC,
         passMark: 70,
@@ -392,6 +395,31 @@ describe.each(databaseTargets())('peer review on $name', (target) => {
       .where('sourceId', '=', overridden)
       .executeTakeFirstOrThrow();
     expect(appealed).toEqual({ passed: true, percent: 100 });
+
+    // Every learner whose final grade passes holds the credential, with the rubric levels as results; no one else.
+    const passedLearners = await ctx.db
+      .selectFrom('assessmentOutcomes')
+      .select('learnerUserId')
+      .where('assessmentId', '=', assessmentId)
+      .where('passed', '=', true)
+      .execute();
+    const holders = await ctx.db
+      .selectFrom('credentials')
+      .select('holderUserId')
+      .where('achievementId', '=', achievementId)
+      .execute();
+    expect(holders.map((h) => h.holderUserId).sort()).toEqual(passedLearners.map((p) => p.learnerUserId).sort());
+    expect(holders.map((h) => h.holderUserId)).toContain(owner.id);
+    const held = (await (await owner.caller.request('GET', '/api/v1/me/credentials')).json()) as {
+      credentials: { document: { credentialSubject: { result: { achievedLevel?: string; value?: string }[] } } }[];
+    };
+    expect(held.credentials).toHaveLength(1);
+    const results = held.credentials[0]!.document.credentialSubject.result;
+    expect(results[0]!.value).toBe('100');
+    expect(results.slice(1).map((r) => r.achievedLevel!.replace(/^.*#/, ''))).toEqual([
+      'result-2-level-5',
+      'result-3-level-3',
+    ]);
 
     // Agreement among peers: a pair agrees exactly when both reviewers are accurate or both sloppy; their levels are
     // never adjacent otherwise (q0 vs q4, p0 vs p2).
