@@ -81,17 +81,20 @@ const Choice = z
   .openapi('ChoiceInput');
 const Choices = z.array(Choice).min(2).max(20);
 const sameText = (s: string) => normalizeAnswer(s);
+/** Two choices of one question may not read the same (after normalisation). */
+const uniqueChoices = (choices: readonly { text: string }[]) =>
+  unique(
+    choices,
+    (c) => sameText(c.text),
+    (i) => ['choices', i, 'text'],
+    'the choice',
+  );
 
 export const SingleChoiceInput = z
   .object({ type: z.literal('single_choice'), ...common, choices: Choices })
   .strict()
   .superRefine((q, ctx) => {
-    unique(
-      q.choices,
-      (c) => sameText(c.text),
-      (i) => ['choices', i, 'text'],
-      'the choice',
-    )(ctx);
+    uniqueChoices(q.choices)(ctx);
     const correct = q.choices.filter((c) => c.correct).length;
     if (correct !== 1) {
       ctx.addIssue({ code: 'custom', path: ['choices'], message: `exactly one choice is correct (${correct} are)` });
@@ -114,12 +117,7 @@ export const MultipleChoiceInput = z
   })
   .strict()
   .superRefine((q, ctx) => {
-    unique(
-      q.choices,
-      (c) => sameText(c.text),
-      (i) => ['choices', i, 'text'],
-      'the choice',
-    )(ctx);
+    uniqueChoices(q.choices)(ctx);
     if (!q.choices.some((c) => c.correct)) {
       ctx.addIssue({ code: 'custom', path: ['choices'], message: 'at least one choice is correct' });
     }
