@@ -2,20 +2,25 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The suites that take longest (a minute or more on CI's two cores: a real server SIGKILLed through a 5,000-row
+ * The suites that take longest (25 s to 2½ minutes each on CI's two cores: a real server SIGKILLed through a 5,000-row
  * batch, the shipped ESCO imported on both databases, the 1,000-credential example verified twice, the CLI's child
- * processes), longest first. A clean clone has no timing cache, so without this Vitest orders files by size and one of
+ * processes, the canonicalization equivalence properties), longest first as measured on a clean CI run. A clean clone has no timing cache, so without this Vitest orders files by size and one of
  * these can start last and run alone while the other worker idles.
  */
 const LONGEST_FIRST = [
   'server/test/frameworks-import-shipped.test.ts',
   'server/test/crash.test.ts',
   'cli/test/e2e-example-issue.test.ts',
-  'cli/test/issue.test.ts',
+  'core/test/fast-to-rdf-mutated.test.ts',
   'cli/test/cli.test.ts',
   'cli/test/import.test.ts',
+  'core/test/fast-to-rdf-ob.test.ts',
+  'cli/test/issue.test.ts',
+  'core/test/fast-to-rdf-ob-2.test.ts',
   'core/test/interop-reference.test.ts',
-  'core/test/fast-to-rdf-mutated.test.ts',
+  'core/test/fast-to-rdf-clr.test.ts',
+  'core/test/fast-to-rdf-rich.test.ts',
+  'cli/test/e2e-example-earn.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
