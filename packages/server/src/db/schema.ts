@@ -48,6 +48,11 @@ export interface Database {
   heldCredentials: HeldCredentialsTable;
   endorsements: EndorsementsTable;
   instanceKeys: InstanceKeysTable;
+  logState: LogStateTable;
+  logEntries: LogEntriesTable;
+  logTiles: LogTilesTable;
+  logCheckpoints: LogCheckpointsTable;
+  logKeys: LogKeysTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -658,5 +663,47 @@ export interface InstanceKeysTable {
   publicKeyMultibase: string;
   secretCiphertext: Uint8Array;
   createdAt: CreatedAt;
+  revokedAt: Timestamp | null;
+}
+
+export interface LogStateTable {
+  id: boolean;
+  /** The index the next entry gets. */
+  size: number;
+}
+
+export type LogEntryType = 'issue' | 'revoke' | 'suspend' | 'unsuspend' | 'key-add' | 'key-revoke';
+
+export interface LogEntriesTable {
+  idx: number;
+  leaf: Uint8Array;
+  leafHash: Uint8Array;
+  type: LogEntryType;
+  credentialId: string | null;
+  orgId: string;
+  at: Timestamp;
+}
+
+export interface LogTilesTable {
+  level: number;
+  idx: number;
+  /** The tile's hashes, 32 bytes each. */
+  hashes: Uint8Array;
+}
+
+export interface LogCheckpointsTable {
+  size: number;
+  rootHash: Uint8Array;
+  /** The signed note, as served. */
+  note: string;
+  createdAt: Timestamp;
+}
+
+export interface LogKeysTable {
+  id: string;
+  name: string;
+  publicKey: Uint8Array;
+  secretCiphertext: Uint8Array;
+  createdAt: Timestamp;
   revokedAt: Timestamp | null;
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-30T0500_initial.js';
 import * as frameworks from './2026-11-30T0900_frameworks.js';
 import * as earning from './2026-11-30T1300_earning.js';
+import * as ledger from './2026-11-30T1500_ledger.js';
 
 /**
  * Every migration, by timestamped name. Names sort in the order they run; a migration, once released, never changes:
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0500_initial': initial,
   '2026-11-30T0900_frameworks': frameworks,
   '2026-11-30T1300_earning': earning,
+  '2026-11-30T1500_ledger': ledger,
 };
