@@ -61,7 +61,16 @@ export type ErrorCode =
   // baked images
   | 'ERR_IMAGE_INVALID'
   | 'ERR_IMAGE_NOT_BAKED'
-  | 'ERR_IMAGE_TOO_LARGE';
+  | 'ERR_IMAGE_TOO_LARGE'
+  // transparency log (C2SP signed notes, checkpoints, tiles, tlog-proof)
+  | 'ERR_NOTE_INVALID'
+  | 'ERR_NOTE_UNVERIFIED'
+  | 'ERR_CHECKPOINT_INVALID'
+  | 'ERR_TILE_PATH_INVALID'
+  | 'ERR_TILE_INVALID'
+  | 'ERR_LOG_PROOF_INVALID'
+  | 'ERR_WITNESS_QUORUM'
+  | 'ERR_LEAF_INVALID';
 
 /**
  * The one error class of `@skillproof/core`.

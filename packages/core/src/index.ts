@@ -189,3 +189,34 @@ export type { CredentialJwtVerification, JwtCheck, VerifyCredentialJwtOptions } 
 // --- batches
 export { runOrderedBatch } from './batch/run-ordered-batch.js';
 export type { BatchChunk, OrderedBatchOptions, OrderedBatchStats } from './batch/run-ordered-batch.js';
+
+// --- transparency log (RFC 9162 Merkle trees, C2SP tlog-tiles, signed notes, checkpoints, cosignatures, tlog-proof)
+export {
+  HASH_SIZE,
+  leafHash,
+  nodeHash,
+  emptyRoot,
+  rootOf,
+  treeRoot,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+} from './ledger/merkle.js';
+export type { HashReader } from './ledger/merkle.js';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tilePath,
+  parseTilePath,
+  tileOfNode,
+  tileWidth,
+  newTiles,
+  tileHashReader,
+  tileData,
+  entryBundle,
+  parseEntryBundle,
+} from './ledger/tiles.js';
+export type { TileRef, TileReader } from './ledger/tiles.js';
+export { createMemoryTree } from './ledger/memory-tree.js';
+export type { MemoryTree } from './ledger/memory-tree.js';
