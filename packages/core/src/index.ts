@@ -220,3 +220,33 @@ export {
 export type { TileRef, TileReader } from './ledger/tiles.js';
 export { createMemoryTree } from './ledger/memory-tree.js';
 export type { MemoryTree } from './ledger/memory-tree.js';
+export {
+  NOTE_TYPE_ED25519,
+  NOTE_TYPE_COSIGNATURE,
+  noteKeyHash,
+  createNoteSigner,
+  noteVerifierKey,
+  parseVerifierKey,
+  noteSignerKey,
+  parseSignerKey,
+  signNote,
+  parseNote,
+  openNote,
+} from './ledger/note.js';
+export type {
+  NoteSigner,
+  NoteVerifier,
+  Ed25519NoteSigner,
+  NoteVerifierKey,
+  NoteSignature,
+  CheckedNoteSignature,
+  OpenedNote,
+} from './ledger/note.js';
+export { formatCheckpoint, parseCheckpoint } from './ledger/checkpoint.js';
+export type { Checkpoint } from './ledger/checkpoint.js';
+export { createCosigner, cosign, verifyCosignature } from './ledger/cosignature.js';
+export type { Cosigner } from './ledger/cosignature.js';
+export { formatTlogProof, parseTlogProof, verifyTlogProof } from './ledger/proof.js';
+export type { TlogProof, TlogProofPolicy, TlogProofVerification } from './ledger/proof.js';
+export { buildLeaf, parseLeaf, canonicalJson, credentialDigest } from './ledger/leaf.js';
+export type { LogEvent, LogLeaf, CredentialLogEventType } from './ledger/leaf.js';
