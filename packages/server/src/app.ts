@@ -26,6 +26,7 @@ import { registerQuizRoutes } from './domains/assessments/quiz/routes.js';
 import { registerProjectRoutes } from './domains/assessments/project/routes.js';
 import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
 import { registerRecordRoutes } from './domains/records/routes.js';
+import { registerLedgerRoutes } from './domains/ledger/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps) {
   registerProjectRoutes(app);
   registerEndorsementRoutes(app);
   registerRecordRoutes(app);
+  registerLedgerRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

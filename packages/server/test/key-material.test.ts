@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '@skillproof/core';
+import { noteSignerKey, tilePath, type JsonObject } from '@skillproof/core';
 import { base58btcEncode } from '../../core/src/lib/encoding.js';
+import { integrateLog } from '../src/domains/ledger/integrate.js';
 import { routeTable } from '../src/http/route.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { addMember, createUser, sessionFor, tokenFor, type Caller } from './helpers/fixtures.js';
@@ -90,6 +91,16 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
     expect(statusLists.map((s) => s['statusPurpose'])).toEqual(['revocation', 'suspension']);
     for (const s of statusLists) await owner.request('GET', new URL(s['statusListCredential'] as string).pathname);
     await json(owner.request('POST', `${org}/keys/${keys.keys[0].fragment}/revoke`, { reason: 'compromise drill' }));
+    // The transparency log: integrated (its key signs the checkpoint), then its checkpoint, tiles and proofs read.
+    await integrateLog(ctx.db, ctx.deps);
+    for (const path of [
+      '/log/checkpoint',
+      '/log/vkey',
+      `/log/${tilePath(0, 0, 8)}`,
+      `/log/${tilePath('entries', 0, 8)}`,
+    ])
+      await owner.request('GET', path);
+    for (const id of credentialIds) await owner.request('GET', `/credentials/${id}.tlog-proof`);
 
     // Every route, as the owner (session) and as an all-scopes token, with the real ids where a route takes them.
     const token: Caller = await tokenFor(ctx, admin.id, [...SCOPES]);
@@ -141,6 +152,23 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
         forms: [seed.toString('hex'), seed.toString('base64'), seed.toString('base64url'), base58btcEncode(seed)],
       });
       secrets.push({ what: `sealed instance key`, forms: [Buffer.from(row.secretCiphertext).toString('hex')] });
+    }
+    // The transparency log's key (it signs checkpoints), in the signed-note skey form too.
+    const logKeys = await ctx.db.selectFrom('logKeys').selectAll().execute();
+    expect(logKeys).toHaveLength(1);
+    for (const row of logKeys) {
+      const seed = Buffer.from(ctx.deps.keys.open(row.secretCiphertext, `log-key:${row.id}`));
+      secrets.push({
+        what: 'log key',
+        forms: [
+          seed.toString('hex'),
+          seed.toString('base64'),
+          seed.toString('base64url'),
+          base58btcEncode(seed),
+          noteSignerKey(row.name, seed),
+        ],
+      });
+      secrets.push({ what: `sealed log key`, forms: [Buffer.from(row.secretCiphertext).toString('hex')] });
     }
     const haystacks = [...seen, ...ctx.logLines];
     expect(seen.length).toBeGreaterThan(100);

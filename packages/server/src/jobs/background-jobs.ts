@@ -1,4 +1,5 @@
 import { issueNextBatchChunk } from '../domains/batches/issuance.js';
+import { logIntegrationStep } from '../domains/ledger/integrate.js';
 import { expiryReminderStep } from '../domains/renewals/reminders.js';
 import type { AppDeps } from '../http/env.js';
 import { startJobRunner, type JobRunner } from './runner.js';
@@ -13,8 +14,9 @@ export interface BackgroundJobsOptions {
 }
 
 /**
- * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads, and expiry
- * reminders (a scan every 15 minutes while nothing is due). Set the result
+ * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads, the
+ * transparency log's integration (new entries hashed into its tiles and a checkpoint signed, about once a second while
+ * there are any), and expiry reminders (a scan every 15 minutes while nothing is due). Set the result
  * as `deps.jobs` so that confirming a batch wakes it; `stop()` lets the chunk in progress commit, then stops the
  * signing threads.
  *
@@ -31,10 +33,17 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
     ...(options.threads !== undefined && { threads: options.threads }),
   });
   const reminders = expiryReminderStep(deps);
+  const integrateLog = logIntegrationStep(deps);
   const runner = startJobRunner({
-    step: async () =>
-      (await issueNextBatchChunk(deps, { signer, ...(options.chunkSize && { chunkSize: options.chunkSize }) })) ||
-      (await reminders()),
+    step: async () => {
+      const issued = await issueNextBatchChunk(deps, {
+        signer,
+        ...(options.chunkSize && { chunkSize: options.chunkSize }),
+      });
+      // Every step, even while batches run: the log's checkpoint keeps up with issuance (about once a second).
+      const integrated = await integrateLog();
+      return issued || integrated || (await reminders());
+    },
     logger: deps.logger,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });

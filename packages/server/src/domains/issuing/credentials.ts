@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { JsonObject } from '@skillproof/core';
 import type { CredentialRow, CredentialState, Database } from '../../db/schema.js';
 import { audit } from '../../audit.js';
 import { AppError } from '../../errors.js';
 import type { Principal } from '../../http/env.js';
+import { logCredentialEvents } from '../ledger/events.js';
 import { decodeCursor, encodeCursor, pageOf } from '../../http/pagination.js';
 import { isUuid } from '../../http/schemas.js';
 import { credentialUrl } from './issue.js';
@@ -82,10 +84,10 @@ export async function listCredentials(
 export type StateChange = 'revoke' | 'suspend' | 'unsuspend';
 
 /**
- * Revokes, suspends or reinstates a credential: its status bit, its state and the audit entry change in one
- * transaction, and the status list's version moves, so the list verifiers fetch next says so. Revocation is final.
- * A change that does not apply to the current state, or a suspension of a credential issued without a suspension
- * entry, is `ERR_STATE`.
+ * Revokes, suspends or reinstates a credential: its status bit, its state, the audit entry and the transparency log's
+ * entry change in one transaction, and the status list's version moves, so the list verifiers fetch next says so.
+ * Revocation is final. A change that does not apply to the current state, or a suspension of a credential issued
+ * without a suspension entry, is `ERR_STATE`.
  *
  * @example
  * ```ts
@@ -143,6 +145,8 @@ export async function changeCredentialState(
       targetId: row.id,
       data: { from: row.state, to: next, ...(reason !== null && { reason }) },
     });
+    // Last: appending holds the log's lock until this transaction commits.
+    await logCredentialEvents(tx, change, orgId, [{ credentialId: row.id, document: row.document as JsonObject }], now);
     return updated;
   });
 }

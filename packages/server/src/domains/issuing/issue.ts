@@ -21,6 +21,7 @@ import { newSecret, secretHash } from '../../security/tokens.js';
 import { achievementInput } from '../achievements/definition.js';
 import { assertIssuable, loadAchievementVersion } from '../achievements/service.js';
 import { achievementExtras } from '../achievements/extras.js';
+import { logCredentialEvents } from '../ledger/events.js';
 import { getOrganization, issuerProfile, signingKeyFor } from '../orgs/service.js';
 import { claimMail } from './claim-mail.js';
 import { allocateStatusIndexes, statusListUrl, type StatusIndex } from './status-lists.js';
@@ -103,9 +104,10 @@ const INSERT_CHUNK = 500;
 /**
  * Issues credentials of one achievement: allocates their status entries (revocation; suspension too when the
  * organisation's `suspendableCredentials` is on at this moment), builds and signs each (Data Integrity and VC-JWT),
- * stores them, queues a claim mail for each notified email recipient (in the `outbox`, in this transaction) and audits
- * each. Call inside a transaction: everything commits or nothing does. Refuses an archived achievement
- * (`ERR_STATE`); a second credential for the same batch row or Idempotency-Key fails on a unique constraint (23505).
+ * stores them, queues a claim mail for each notified email recipient (in the `outbox`, in this transaction), audits
+ * each and appends each to the transparency log. Call inside a transaction: everything commits or nothing does.
+ * Refuses an archived achievement (`ERR_STATE`); a second credential for the same batch row or Idempotency-Key fails on
+ * a unique constraint (23505).
  *
  * @example
  * ```ts
@@ -225,6 +227,9 @@ export async function issueCredentials(
       .execute();
   }
   await auditIssues(tx, actor, now, orgId, rows);
+  // Last: appending holds the log's lock until this transaction commits.
+  const logged = ids.map((credentialId, i) => ({ credentialId, document: signed[i]!.document }));
+  await logCredentialEvents(tx, 'issue', orgId, logged, now);
   return rows;
 }
 

@@ -201,7 +201,7 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
     if (input.parentOrgId) await assertMayParent(c, principal, input.parentOrgId);
     const now = clock();
     const org = await db.transaction().execute(async (tx) => {
-      const created = await createOrganization(tx, { keys, clock }, input, principal.userId);
+      const created = await createOrganization(tx, { keys, clock, publicUrl }, input, principal.userId);
       await audit(tx, principal, now, {
         orgId: created.id,
         action: 'org.create',
@@ -280,7 +280,7 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
     const orgId = c.get('org')!.id;
     const now = clock();
     const { org, key, retired } = await db.transaction().execute(async (tx) => {
-      const rotated = await rotateOrgKey(tx, { keys }, orgId, now);
+      const rotated = await rotateOrgKey(tx, { keys, publicUrl }, orgId, now);
       await audit(tx, principal, now, {
         orgId,
         action: 'org.key.rotate',
@@ -303,7 +303,7 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
     const { org, key, activeKey } = await db.transaction().execute(async (tx) => {
       const revoked = await revokeOrgKey(
         tx,
-        { keys },
+        { keys, publicUrl },
         orgId,
         fragment,
         { reason, compromisedAt: compromisedAt === undefined ? undefined : new Date(compromisedAt) },

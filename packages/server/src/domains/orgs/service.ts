@@ -43,7 +43,7 @@ function checkImage(image: string | null | undefined): void {
  */
 export async function createOrganization(
   db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys' | 'clock'>,
+  deps: Pick<AppDeps, 'keys' | 'clock' | 'publicUrl'>,
   input: NewOrganizationInput,
   ownerUserId: string | null,
 ): Promise<Organization> {

@@ -5,6 +5,7 @@ import type { Database, Organization, OrgKeysTable } from '../../db/schema.js';
 import type { AppDeps } from '../../http/env.js';
 import type { KeyStore } from '../../security/master-key.js';
 import { AppError } from '../../errors.js';
+import { logKeyEvent } from '../ledger/events.js';
 import { orgDid } from './identity.js';
 
 export type OrgKeyRow = Selectable<OrgKeysTable>;
@@ -33,12 +34,13 @@ function forgetOpenedKey(keys: KeyStore, keyId: string): void {
 }
 
 /**
- * Generates a signing key for the organisation, sealed under the master key; returns its fragment (`key-N`). Call
- * inside a transaction that holds the organisation (see {@link rotateOrgKey}).
+ * Generates a signing key for the organisation, sealed under the master key, and appends its `key-add` to the
+ * transparency log; returns its fragment (`key-N`). Call inside a transaction that holds the organisation (see
+ * {@link rotateOrgKey}).
  */
 export async function addOrgKey(
   db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys'>,
+  deps: Pick<AppDeps, 'keys' | 'publicUrl'>,
   orgId: string,
   now: Date,
 ): Promise<string> {
@@ -64,7 +66,18 @@ export async function addOrgKey(
       revokedReason: null,
     })
     .execute();
+  const issuer = await didOf(db, deps, orgId);
+  await logKeyEvent(db, { type: 'key-add', orgId, issuer, key: `${issuer}#${fragment}` }, now);
   return fragment;
+}
+
+async function didOf(db: Kysely<Database>, deps: Pick<AppDeps, 'publicUrl'>, orgId: string): Promise<string> {
+  const { slug } = await db
+    .selectFrom('organizations')
+    .select('slug')
+    .where('id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  return orgDid(deps.publicUrl, slug);
 }
 
 /**
@@ -157,7 +170,7 @@ async function findKey(db: Kysely<Database>, orgId: string, fragment: string): P
  */
 export async function rotateOrgKey(
   db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys'>,
+  deps: Pick<AppDeps, 'keys' | 'publicUrl'>,
   orgId: string,
   now: Date,
 ): Promise<{ key: OrgKeyInfo; retired: string | null }> {
@@ -188,7 +201,7 @@ export async function rotateOrgKey(
  */
 export async function revokeOrgKey(
   db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys'>,
+  deps: Pick<AppDeps, 'keys' | 'publicUrl'>,
   orgId: string,
   fragment: string,
   options: { reason: string; compromisedAt?: Date | undefined },
@@ -213,6 +226,12 @@ export async function revokeOrgKey(
     .where('orgId', '=', orgId)
     .execute();
   forgetOpenedKey(deps.keys, row.id);
+  const issuer = await didOf(db, deps, orgId);
+  await logKeyEvent(
+    db,
+    { type: 'key-revoke', orgId, issuer, key: `${issuer}#${fragment}`, reason: options.reason },
+    now,
+  );
   const activeFragment = wasActive ? await addOrgKey(db, deps, orgId, now) : await activeFragmentOf(db, orgId);
   return {
     key: toInfo(await findKey(db, orgId, fragment)),

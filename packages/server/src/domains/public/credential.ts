@@ -10,6 +10,7 @@ import { clientAddress } from '../../http/client-address.js';
 import { isSelfFetch } from '../../http/self-fetcher.js';
 import { skillAlignment, type AchievementDefinition } from '../achievements/definition.js';
 import { loadAchievementVersion } from '../achievements/service.js';
+import { credentialLogProof } from '../ledger/serve.js';
 import { orgDid, orgDidDocumentUrl } from '../orgs/identity.js';
 import { renderBadgePng, renderBadgeSvg, type BadgeImageInput } from './badge-image.js';
 import { explain, reportHtml } from './explain.js';
@@ -19,7 +20,7 @@ import type { Verifier } from './verifier.js';
 
 /** What GET /credentials/{id} answers with, in the order it prefers them when the client has no preference. */
 const OFFERS = ['application/vc+ld+json', 'application/ld+json', 'application/json', 'application/vc+jwt', 'text/html'];
-const PATH = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(json|jwt|png|svg))?$/i;
+const PATH = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(json|jwt|png|svg|tlog-proof))?$/i;
 
 const Credential = z
   .record(z.string(), z.unknown())
@@ -37,11 +38,12 @@ const getCredential = route({
     'achievement, validity, a live verification); `application/vc+ld+json`, `application/ld+json` or ' +
     '`application/json` the signed credential; `application/vc+jwt` the same credential as a VC-JWT. With no ' +
     'preference (`*/*`), the signed credential. Downloads: append `.json`, `.jwt`, `.png` or `.svg` to the id ' +
-    '(the images have the credential baked in, Open Badges 3.0 §5.3).',
+    '(the images have the credential baked in, Open Badges 3.0 §5.3); `.tlog-proof` is its proof of inclusion in ' +
+    'the transparency log (C2SP tlog-proof@v1, as `/api/v1/log/proof` answers).',
   request: {
     params: z.object({
       credentialId: z.string().openapi({
-        description: 'The credential uuid, optionally followed by `.json`, `.jwt`, `.png` or `.svg`.',
+        description: 'The credential uuid, optionally followed by `.json`, `.jwt`, `.png`, `.svg` or `.tlog-proof`.',
         example: '0f8fad5b-d9cb-469f-a165-70867728950e.png',
       }),
     }),
@@ -57,6 +59,7 @@ const getCredential = route({
         'application/vc+jwt': { schema: z.string().openapi({ description: 'A compact JWS (VC-JWT).' }) },
         'image/png': { schema: z.string().openapi({ format: 'binary' }) },
         'image/svg+xml': { schema: z.string() },
+        'text/plain': { schema: z.string().openapi({ description: 'The tlog-proof.' }) },
       },
     },
     404: errorResponse('No credential with this id'),
@@ -118,6 +121,11 @@ export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, verifier: Ver
         });
       case 'application/vc+jwt':
         return c.body(row.jwt, 200, { 'content-type': 'application/vc+jwt' });
+      case 'tlog-proof':
+        return c.body(await credentialLogProof(deps.db, deps, row.id), 200, {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'public, max-age=60',
+        });
       case 'text/html': {
         const report = explain(await verifier.verify(deps, row.document as JsonObject));
         return sendPage(c, credentialPage(deps, found, reportHtml(report)));
