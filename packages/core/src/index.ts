@@ -213,11 +213,12 @@ export {
   tileWidth,
   newTiles,
   tileHashReader,
+  createTileCache,
   tileData,
   entryBundle,
   parseEntryBundle,
 } from './ledger/tiles.js';
-export type { TileRef, TileReader } from './ledger/tiles.js';
+export type { TileRef, TileReader, TileCache } from './ledger/tiles.js';
 export { createMemoryTree } from './ledger/memory-tree.js';
 export type { MemoryTree } from './ledger/memory-tree.js';
 export {

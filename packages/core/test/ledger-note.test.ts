@@ -19,6 +19,8 @@ import {
   verifyCosignature,
 } from '../src/index.js';
 import type { NoteSignature } from '../src/index.js';
+// Internal: every hash, key and signature line of the C2SP formats goes through it, so it is tested on its own too.
+import { base64Decode, base64Encode } from '../src/ledger/bytes.js';
 
 // golang.org/x/mod/sumdb/note and C2SP spec examples (see fixtures/tlog/SOURCES.md).
 const fixture = <T>(name: string): T =>
@@ -347,5 +349,22 @@ describe('cosignatures (C2SP tlog-cosignature)', () => {
     );
     expect(() => cosign('garbage', witness, 1)).toThrow(noteInvalid);
     expect(() => createCosigner('w example', seedOf(5))).toThrow(keyInvalid);
+  });
+});
+
+describe('strict base64 of the C2SP formats', () => {
+  it('matches RFC 4648 §4 with padding and refuses every other spelling', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const text = base64Encode(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64'));
+        expect(base64Decode(text)).toEqual(bytes);
+      }),
+      { numRuns: 200 },
+    );
+    // Unpadded, url-safe, whitespace, misplaced padding, non-zero unused bits ('AB==' has them; 'AA==' does not).
+    for (const bad of ['AA', 'AA=', '-_8=', 'AA ==', 'A=A=', 'AB==', 'AAB=', '===='])
+      expect(base64Decode(bad), bad).toBeUndefined();
+    expect(base64Decode('AA==')).toEqual(Uint8Array.of(0));
   });
 });

@@ -6,6 +6,7 @@ import {
   entryBundle,
   inclusionProof,
   consistencyProof,
+  createTileCache,
   leafHash,
   newTiles,
   parseEntryBundle,
@@ -157,6 +158,36 @@ describe('proofs from tiles', () => {
       { numRuns: 40 },
     );
     expect(reads).toBeLessThan(40 * 6 * 3);
+  });
+
+  it('a shared cache keeps full tiles across readers of growing sizes, never partial ones', () => {
+    const cache = createTileCache();
+    const grown = createMemoryTree();
+    let reads = 0;
+    const readerAt = (size: number) =>
+      tileHashReader(
+        size,
+        (level, index, width) => {
+          reads++;
+          const data = grown.tile(level, index);
+          expect(data.length).toBe(width * 32);
+          return data;
+        },
+        { cache },
+      );
+    for (let i = 0; i < 1000; i++) grown.append(leafHash(utf8(`grown ${i}`)));
+    const first = readerAt(1000);
+    expect(inclusionProof(10, 1000, first)).toEqual(inclusionProof(10, 1000, grown.read));
+    expect(reads).toBe(3); // tile 0/000, the partial 0/003.p/232 and 1/000.p/3
+    expect(cache.size).toBe(1);
+    for (let i = 1000; i < 1100; i++) grown.append(leafHash(utf8(`grown ${i}`)));
+    reads = 0;
+    const second = readerAt(1100);
+    expect(inclusionProof(10, 1100, second)).toEqual(inclusionProof(10, 1100, grown.read));
+    expect(consistencyProof(1000, 1100, second)).toEqual(consistencyProof(1000, 1100, grown.read));
+    expect(treeRoot(1100, second)).toEqual(grown.root());
+    expect(reads).toBe(3); // 0/000 came from the cache; 0/003 (now full), 0/004.p/76 and 1/000.p/4 are read
+    expect(cache.size).toBe(2);
   });
 
   it('rejects a tile of the wrong length with ERR_TILE_INVALID and nodes outside the tree with ERR_INPUT_INVALID', () => {

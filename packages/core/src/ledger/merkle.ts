@@ -21,6 +21,7 @@ export type HashReader = (level: number, index: number) => Uint8Array;
 export const HASH_SIZE = 32;
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE);
 
 /**
  * The RFC 6962 / RFC 9162 §2.1.1 hash of a log leaf: SHA-256(0x00 ‖ leaf).
@@ -46,7 +47,11 @@ export function leafHash(leaf: Uint8Array): Uint8Array {
  * ```
  */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + left.length + right.length);
+  // One reused input buffer for the usual two 32-byte hashes: hashing is synchronous, and proofs hash hundreds of nodes.
+  const input =
+    left.length === HASH_SIZE && right.length === HASH_SIZE
+      ? NODE_INPUT
+      : new Uint8Array(1 + left.length + right.length);
   input[0] = 0x01;
   input.set(left, 1);
   input.set(right, 1 + left.length);

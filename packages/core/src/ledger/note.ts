@@ -3,9 +3,23 @@ import { SkillproofError } from '../errors.js';
 import { concatBytes } from '../lib/encoding.js';
 import { base64Decode, base64Encode, readUint32, readUint64, uint32Hex, writeUint32 } from './bytes.js';
 
-/** C2SP signed-note signature type of plain Ed25519 note signatures. */
+/**
+ * C2SP signed-note signature type of plain Ed25519 note signatures.
+ *
+ * @example
+ * ```ts
+ * parseVerifierKey(vkey).type === NOTE_TYPE_ED25519; // a log key
+ * ```
+ */
 export const NOTE_TYPE_ED25519 = 0x01;
-/** C2SP signed-note signature type of timestamped Ed25519 checkpoint cosignatures (c2sp.org/tlog-cosignature). */
+/**
+ * C2SP signed-note signature type of timestamped Ed25519 checkpoint cosignatures (c2sp.org/tlog-cosignature).
+ *
+ * @example
+ * ```ts
+ * parseVerifierKey(vkey).type === NOTE_TYPE_COSIGNATURE; // a witness key
+ * ```
+ */
 export const NOTE_TYPE_COSIGNATURE = 0x04;
 
 /** Go's golang.org/x/mod/sumdb/note caps a note at 100 signatures; C2SP asks verifiers to accept at least 16. */

@@ -190,10 +190,70 @@ export function hashRun(data: Uint8Array, offset: number, count: number): Uint8A
  */
 export type TileReader = (level: number, index: number, width: number) => Uint8Array;
 
+/** The hashes inside one tile, by height: `heights[0]` the tile's own hashes, `heights[h]` its subtrees of 2^h. */
+type TileTree = Uint8Array[];
+
+function buildTileTree(data: Uint8Array): TileTree {
+  const heights: TileTree = [data];
+  for (let h = 1; h < TILE_HEIGHT; h++) {
+    const below = heights[h - 1]!;
+    const count = Math.floor(below.length / HASH_SIZE / 2);
+    if (count === 0) break;
+    const level = new Uint8Array(count * HASH_SIZE);
+    for (let i = 0; i < count; i++) {
+      const at = 2 * i * HASH_SIZE;
+      level.set(
+        nodeHash(below.subarray(at, at + HASH_SIZE), below.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE)),
+        i * HASH_SIZE,
+      );
+    }
+    heights.push(level);
+  }
+  return heights;
+}
+
+/**
+ * Keeps the hashed-up interior of FULL tiles, which never change, across {@link tileHashReader}s (one per tree size):
+ * a server proving many entries then hashes a tile once instead of once per proof. Bounded: the oldest tiles go first.
+ *
+ * @example
+ * ```ts
+ * const cache = createTileCache();
+ * const read = tileHashReader(size, readTile, { cache });
+ * ```
+ */
+export function createTileCache(maxTiles = 4096): TileCache {
+  return new TileCache(maxTiles);
+}
+
+/** See {@link createTileCache}. */
+export class TileCache {
+  readonly #tiles = new Map<string, TileTree>();
+  readonly #maxTiles: number;
+  /** @internal */
+  constructor(maxTiles: number) {
+    this.#maxTiles = Math.max(1, Math.floor(maxTiles));
+  }
+  /** Number of tiles held. */
+  get size(): number {
+    return this.#tiles.size;
+  }
+  /** @internal */
+  get(key: string): TileTree | undefined {
+    return this.#tiles.get(key);
+  }
+  /** @internal */
+  set(key: string, tree: TileTree): void {
+    if (this.#tiles.size >= this.#maxTiles) this.#tiles.delete(this.#tiles.keys().next().value!);
+    this.#tiles.set(key, tree);
+  }
+}
+
 /**
  * A {@link HashReader} over the tiles of a tree of `size` leaves, for clients that fetch tiles (auditors, verifiers
- * online) and for servers that store them. Each node is hashed up from the tile that holds it; the last 16 tiles read
- * are kept, since one proof reads the same tile for several siblings. Make one reader per tree size.
+ * online) and for servers that store them. Each tile read is hashed up once (the 255 interior hashes of a full tile)
+ * and kept for this reader; pass a {@link createTileCache} to keep full tiles across readers. Make one reader per tree
+ * size: the partial tiles it reads belong to that size.
  *
  * @example
  * ```ts
@@ -201,13 +261,14 @@ export type TileReader = (level: number, index: number, width: number) => Uint8A
  * const proof = inclusionProof(index, checkpoint.size, read);
  * ```
  */
-export function tileHashReader(size: number, readTile: TileReader): HashReader {
+export function tileHashReader(size: number, readTile: TileReader, options: { cache?: TileCache } = {}): HashReader {
   if (!isSafeIndex(size)) throw new SkillproofError('ERR_INPUT_INVALID', 'The tree size must be a safe integer.');
-  const cache = new Map<string, Uint8Array>();
-  const tile = (level: number, index: number): Uint8Array => {
+  const shared = options.cache;
+  const local = new Map<string, TileTree>();
+  const tile = (level: number, index: number): TileTree => {
     const key = `${level}/${index}`;
-    const cached = cache.get(key);
-    if (cached) return cached;
+    const known = local.get(key) ?? shared?.get(key);
+    if (known) return known;
     const width = tileWidth(level, index, size);
     if (width === 0) {
       throw new SkillproofError('ERR_INPUT_INVALID', `A tree of size ${size} has no tile ${level}/${index}.`);
@@ -219,9 +280,11 @@ export function tileHashReader(size: number, readTile: TileReader): HashReader {
         `Tile ${tilePath(level, index, width)} must hold ${width} hashes (${width * HASH_SIZE} bytes).`,
       );
     }
-    if (cache.size >= 16) cache.delete(cache.keys().next().value!);
-    cache.set(key, data);
-    return data;
+    const tree = buildTileTree(data);
+    if (local.size >= 64) local.delete(local.keys().next().value!);
+    local.set(key, tree);
+    if (shared && width === TILE_WIDTH) shared.set(key, tree);
+    return tree;
   };
   return (level, index) => {
     const at = tileOfNode(level, index);
@@ -231,7 +294,9 @@ export function tileHashReader(size: number, readTile: TileReader): HashReader {
         `Node ${level}/${index} is not complete in a tree of size ${size}.`,
       );
     }
-    return hashRun(tile(at.level, at.index), at.offset, at.count);
+    const height = level - at.level * TILE_HEIGHT;
+    const i = at.offset / at.count;
+    return tile(at.level, at.index)[height]!.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE);
   };
 }
 

@@ -26,7 +26,10 @@ export const platform: Platform = {
   // crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest: half the cost for the 65-byte
   // inputs of Merkle tree hashing.
   sha256: oneShot
-    ? (data) => new Uint8Array(oneShot('sha256', data, 'buffer'))
+    ? (data) => {
+        const digest = oneShot('sha256', data, 'buffer');
+        return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
+      }
     : (data) => new Uint8Array(createHash('sha256').update(data).digest()),
   sha256Text: oneShot
     ? (text) => new Uint8Array(oneShot('sha256', text, 'buffer'))
