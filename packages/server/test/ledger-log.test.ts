@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   buildLeaf,
   consistencyProof,
@@ -13,18 +14,21 @@ import {
   parseTlogProof,
   parseVerifierKey,
   rootOf,
+  tileData,
   tileHashReader,
   tilePath,
   treeRoot,
   verifyConsistency,
   verifyTlogProof,
   HASH_SIZE,
+  inclusionProof,
   type JsonObject,
   type LogLeaf,
 } from '@skillproof/core';
 import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { appendLogEntries } from '../src/domains/ledger/append.js';
 import { integrateLog } from '../src/domains/ledger/integrate.js';
+import { createTileNodeCache, tileNodeReader } from '../src/domains/ledger/tile-store.js';
 import { orgDid } from '../src/domains/orgs/identity.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
@@ -37,6 +41,37 @@ import {
 } from './helpers/fixtures.js';
 
 const ORIGIN = 'skillproof.test/log';
+
+describe('the server’s tile reader', () => {
+  it('gives the proofs and roots of a reference tree, for any size and index, one cache shared by all sizes', () => {
+    // 70,000 leaves: three tile levels, partial tiles at each.
+    const tree = createMemoryTree();
+    const counter = new Uint8Array(4);
+    for (let i = 0; i < 70_000; i++) {
+      new DataView(counter.buffer).setUint32(0, i);
+      tree.append(leafHash(counter));
+    }
+    const cache = createTileNodeCache(64);
+    const readTile = (level: number, index: number, width: number) => tileData(level, index, width, tree.read);
+    const hex = (hashes: Uint8Array[]) => hashes.map((h) => Buffer.from(h).toString('hex'));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 65_000, max: 70_000 })),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (size, a, b) => {
+          const read = tileNodeReader(size, readTile, cache);
+          const index = Math.floor(a * size);
+          const older = 1 + Math.floor(b * size);
+          expect(Buffer.from(treeRoot(size, read))).toEqual(Buffer.from(tree.root(size)));
+          expect(hex(inclusionProof(index, size, read))).toEqual(hex(inclusionProof(index, size, tree.read)));
+          expect(hex(consistencyProof(older, size, read))).toEqual(hex(consistencyProof(older, size, tree.read)));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
 
 describe.each(databaseTargets())('transparency log on $name', (target) => {
   let ctx: TestContext;
