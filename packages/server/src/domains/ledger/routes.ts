@@ -76,13 +76,10 @@ const proofRoute = route({
   tags: TAGS,
   request: {
     query: z.object({
-      credential: z
-        .string()
-        .max(2048)
-        .openapi({
-          description: 'The credential’s uuid or its id (URL).',
-          example: '0f8fad5b-d9cb-469f-a165-70867728950e',
-        }),
+      credential: z.string().max(2048).openapi({
+        description: 'The credential’s uuid or its id (URL).',
+        example: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      }),
     }),
   },
   responses: {
