@@ -4,10 +4,9 @@
  * transactions of 500, on PGlite and, with DATABASE_URL or TEST_DATABASE_URL, PostgreSQL (the headline figure is
  * PostgreSQL's when it ran, PGlite's otherwise; both are in the JSON), with single appends (one per transaction: the
  * lock's cost) and integration (tiles and a signed checkpoint) beside it. `log_inclusion_proof_ms_10m`: inclusion
- * proofs in a 10,000,000-leaf tree read from an in-memory tile store (C2SP tiles, built here) through the server's
- * tile reader, a fresh one per proof over the server's shared cache of hashed tiles (4,096 tiles: the upper tiles stay
- * in it, the leaf-level tile of a random index almost never is), p50 and p95 over random indexes; every proof is
- * verified against the root.
+ * proofs in a 10,000,000-leaf tree read from an in-memory tile store built here as the database stores it (C2SP
+ * tiles with each tile's run roots), through the server's tile reader, a fresh one per proof (nothing cached
+ * between proofs), p50 and p95 over random indexes; every proof is verified against the root.
  *
  *   npm run bench -- --only ledger [--json FILE] [--appends N] [--leaves N] [--proofs N]
  */
@@ -34,7 +33,7 @@ import { AchievementDefinition } from '../src/domains/achievements/definition.js
 import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { logCredentialEvents } from '../src/domains/ledger/events.js';
 import { integrateLog } from '../src/domains/ledger/integrate.js';
-import { createTileNodeCache, tileNodeReader } from '../src/domains/ledger/tile-store.js';
+import { fullTileRoot, RUN_LENGTH, runHashes, storedTileReader } from '../src/domains/ledger/tile-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -168,7 +167,8 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
 }
 
 // --- inclusion proofs at 10M leaves ------------------------------------------------------------------------------
-// Leaf hashes (level-0 tiles) in one buffer, in order; the level-1 and level-2 tiles hashed up from them.
+// The tile store as the database holds it: per tile level, every hash of that level (the tiles, back to back) and the
+// run roots (of each run of 16 hashes); each level is hashed up from the one below.
 const buildStart = performance.now();
 const level0 = new Uint8Array(LEAVES * HASH_SIZE);
 const counter = new Uint8Array(8);
@@ -177,26 +177,31 @@ for (let i = 0; i < LEAVES; i++) {
   view.setFloat64(0, i);
   level0.set(leafHash(counter), i * HASH_SIZE);
 }
-const levels: Uint8Array[] = [level0];
+const levels: { hashes: Uint8Array; runs: Uint8Array }[] = [{ hashes: level0, runs: runHashes(level0) }];
 for (let level = 1; Math.floor(LEAVES / TILE_WIDTH ** level) > 0; level++) {
   const below = levels[level - 1]!;
   const count = Math.floor(LEAVES / TILE_WIDTH ** level);
   const hashes = new Uint8Array(count * HASH_SIZE);
+  const per = TILE_WIDTH / RUN_LENGTH;
   for (let i = 0; i < count; i++) {
-    const tile = below.subarray(i * TILE_WIDTH * HASH_SIZE, (i + 1) * TILE_WIDTH * HASH_SIZE);
-    const run = Array.from({ length: TILE_WIDTH }, (_, j) => tile.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE));
-    hashes.set(rootOf(run), i * HASH_SIZE);
+    const runs = below.runs.subarray(i * per * HASH_SIZE, (i + 1) * per * HASH_SIZE);
+    hashes.set(fullTileRoot({ hashes: new Uint8Array(0), runs }), i * HASH_SIZE);
   }
-  levels.push(hashes);
+  levels.push({ hashes, runs: runHashes(hashes) });
 }
-// The tile store: tile (L, N) at width W is W hashes of level L from 256·N.
 const readTile = (level: number, index: number, width: number) => {
   if (tileWidth(level, index, LEAVES) < width) throw new Error(`no tile ${level}/${index}.p/${width}`);
-  const from = index * TILE_WIDTH * HASH_SIZE;
-  return levels[level]!.subarray(from, from + width * HASH_SIZE);
+  const { hashes, runs } = levels[level]!;
+  const from = index * TILE_WIDTH;
+  return {
+    hashes: hashes.subarray(from * HASH_SIZE, (from + width) * HASH_SIZE),
+    runs: runs.subarray(
+      (from / RUN_LENGTH) * HASH_SIZE,
+      ((from + width - (width % RUN_LENGTH)) / RUN_LENGTH) * HASH_SIZE,
+    ),
+  };
 };
-const cache = createTileNodeCache(4096);
-const root = treeRoot(LEAVES, tileNodeReader(LEAVES, readTile, createTileNodeCache()));
+const root = treeRoot(LEAVES, storedTileReader(LEAVES, readTile));
 const buildSeconds = (performance.now() - buildStart) / 1000;
 process.stderr.write(`  ${LEAVES} leaves: tiles built in ${round(buildSeconds, 1)} s\n`);
 
@@ -212,7 +217,7 @@ const times: number[] = [];
 for (let i = 0; i < PROOFS + 500; i++) {
   const index = Math.floor(random() * LEAVES);
   const start = performance.now();
-  const proof = inclusionProof(index, LEAVES, tileNodeReader(LEAVES, readTile, cache));
+  const proof = inclusionProof(index, LEAVES, storedTileReader(LEAVES, readTile));
   const ms = performance.now() - start;
   const leaf = level0.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE);
   if (!verifyInclusion(leaf, index, LEAVES, proof, root)) throw new Error(`the proof of leaf ${index} does not verify`);

@@ -689,6 +689,8 @@ export interface LogTilesTable {
   idx: number;
   /** The tile's hashes, 32 bytes each. */
   hashes: Uint8Array;
+  /** The roots of its complete runs of 16 hashes. */
+  runs: Uint8Array;
 }
 
 export interface LogCheckpointsTable {

@@ -34,10 +34,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- The tree's stored hashes, as C2SP tlog-tiles: tile (level L, index N) holds the hashes of the complete subtrees
     -- of height 8L with indexes 256N … 256N + 255 (level 0: the leaf hashes), concatenated, 32 bytes each. The last
     -- tile of a level is partial (fewer than 256) until the log grows past it; a full tile never changes again.
+    -- runs holds the roots of the tile's complete runs of 16 hashes (its height-4 level; not served): proofs read
+    -- any node from at most 16 stored hashes instead of hashing up to 256.
     CREATE TABLE log_tiles (
       level smallint NOT NULL CHECK (level >= 0),
       idx bigint NOT NULL CHECK (idx >= 0),
       hashes bytea NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0),
+      runs bytea NOT NULL CHECK (length(runs) = length(hashes) / 512 * 32),
       PRIMARY KEY (level, idx)
     );
 

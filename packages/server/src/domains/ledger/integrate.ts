@@ -1,19 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import {
-  formatCheckpoint,
-  HASH_SIZE,
-  newTiles,
-  rootOf,
-  signNote,
-  TILE_WIDTH,
-  tileWidth,
-  treeRoot,
-} from '@skillproof/core';
+import { formatCheckpoint, HASH_SIZE, newTiles, signNote, TILE_WIDTH, tileWidth, treeRoot } from '@skillproof/core';
 import type { Database, LogCheckpointsTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
 import { logSigner } from './log-key.js';
-import { readStoredTiles, tileKey, withTiles, type TileMap } from './tile-store.js';
+import { fullTileRoot, runHashes, readStoredTiles, tileKey, withTiles, type StoredTileMap } from './tile-store.js';
 
 export type LogCheckpoint = Selectable<LogCheckpointsTable>;
 
@@ -108,20 +99,20 @@ async function updatedTiles(
   oldSize: number,
   newSize: number,
   leafHashes: readonly Uint8Array[],
-): Promise<TileMap> {
+): Promise<StoredTileMap> {
   const refs = newTiles(oldSize, newSize);
   const partial = refs.filter((t) => tileWidth(t.level as number, t.index, oldSize) > 0);
   const stored = await readStoredTiles(
     tx,
     partial.map((t) => tileKey(t.level as number, t.index)),
   );
-  const out: TileMap = new Map();
+  const out: StoredTileMap = new Map();
   for (const ref of refs) {
     const level = ref.level as number;
     const data = new Uint8Array(ref.width * HASH_SIZE);
     const from = tileWidth(level, ref.index, oldSize);
     if (from > 0) {
-      const before = stored.get(tileKey(level, ref.index));
+      const before = stored.get(tileKey(level, ref.index))?.hashes;
       if (!before || before.length < from * HASH_SIZE) {
         throw new AppError('ERR_INTERNAL', `The log's tile ${tileKey(level, ref.index)} is missing or too short.`);
       }
@@ -133,30 +124,31 @@ async function updatedTiles(
         data.set(leafHashes[node - oldSize]!, j * HASH_SIZE);
       } else {
         const child = out.get(tileKey(level - 1, node));
-        if (!child || child.length !== TILE_WIDTH * HASH_SIZE) {
+        if (!child || child.hashes.length !== TILE_WIDTH * HASH_SIZE) {
           throw new Error(`Tile ${tileKey(level - 1, node)} should have just become full.`);
         }
-        data.set(
-          rootOf(Array.from({ length: TILE_WIDTH }, (_, i) => child.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE))),
-          j * HASH_SIZE,
-        );
+        data.set(fullTileRoot(child), j * HASH_SIZE);
       }
     }
-    out.set(tileKey(level, ref.index), data);
+    out.set(tileKey(level, ref.index), { hashes: data, runs: runHashes(data) });
   }
   return out;
 }
 
-async function writeTiles(tx: Kysely<Database>, tiles: TileMap): Promise<void> {
-  const rows = [...tiles].map(([key, hashes]) => {
+async function writeTiles(tx: Kysely<Database>, tiles: StoredTileMap): Promise<void> {
+  const rows = [...tiles].map(([key, { hashes, runs }]) => {
     const [level, idx] = key.split('/').map(Number) as [number, number];
-    return { level, idx, hashes };
+    return { level, idx, hashes, runs };
   });
   for (let start = 0; start < rows.length; start += 1000) {
     await tx
       .insertInto('logTiles')
       .values(rows.slice(start, start + 1000))
-      .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet((eb) => ({ hashes: eb.ref('excluded.hashes') })))
+      .onConflict((oc) =>
+        oc
+          .columns(['level', 'idx'])
+          .doUpdateSet((eb) => ({ hashes: eb.ref('excluded.hashes'), runs: eb.ref('excluded.runs') })),
+      )
       .execute();
   }
 }

@@ -13,7 +13,7 @@ import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
 import { findLatestCheckpoint, integrateLog, type LogCheckpoint } from './integrate.js';
-import { tileNodeCacheFor, withTiles } from './tile-store.js';
+import { withTiles } from './tile-store.js';
 
 /**
  * The checkpoint the log serves: the newest signed one. Before the first integration, integrates now (signing the
@@ -139,12 +139,8 @@ export async function credentialLogProof(
       { 'Retry-After': '2' },
     );
   }
-  const proof = await withTiles(
-    db,
-    checkpoint.size,
-    new Map(),
-    (read) => inclusionProof(entry.idx, checkpoint.size, read),
-    tileNodeCacheFor(deps.keys),
+  const proof = await withTiles(db, checkpoint.size, new Map(), (read) =>
+    inclusionProof(entry.idx, checkpoint.size, read),
   );
   return formatTlogProof({ index: entry.idx, proof, checkpoint: checkpoint.note });
 }
