@@ -28,7 +28,7 @@ import {
 } from '@skillproof/core';
 import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { appendLogEntries } from '../src/domains/ledger/append.js';
-import { integrateLog } from '../src/domains/ledger/integrate.js';
+import { findLatestCheckpoint, integrateLog, logIntegrationStep } from '../src/domains/ledger/integrate.js';
 import { runHashes, storedTileReader } from '../src/domains/ledger/tile-store.js';
 import { orgDid } from '../src/domains/orgs/identity.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
@@ -261,6 +261,41 @@ describe.each(databaseTargets())('transparency log on $name', (target) => {
       const at = ids.map((id) => position.get(id)!);
       expect(at).toEqual([at[0]!, at[0]! + 1, at[0]! + 2]);
     }
+  });
+
+  it('the job step integrates waiting entries at most once per interval, and only reads when idle', async () => {
+    const { id: orgId } = await createOrg(ctx); // its key-add waits
+    const step = logIntegrationStep(ctx.deps, { intervalMs: 1000 });
+    const checkpointSize = async () => (await findLatestCheckpoint(ctx.db))?.size;
+    expect(await step()).toBe(false);
+    expect(await checkpointSize()).toBe(await logSize());
+    const appendOne = () =>
+      ctx.db.transaction().execute((tx) =>
+        appendLogEntries(tx, [
+          {
+            type: 'key-add',
+            orgId,
+            credentialId: null,
+            at: ctx.deps.clock(),
+            leaf: buildLeaf({
+              type: 'key-add',
+              at: ctx.deps.clock(),
+              issuer: 'did:example:step',
+              key: 'did:example:step#k',
+            }),
+          },
+        ]),
+      );
+    await appendOne();
+    expect(await step()).toBe(false);
+    expect(await checkpointSize()).toBe((await logSize()) - 1); // within the interval: waits
+    ctx.setNow(new Date(ctx.deps.clock().getTime() + 1000));
+    expect(await step()).toBe(false);
+    expect(await checkpointSize()).toBe(await logSize());
+    const checkpoints = await ctx.db.selectFrom('logCheckpoints').select('size').execute();
+    ctx.setNow(new Date(ctx.deps.clock().getTime() + 1000));
+    expect(await step()).toBe(false); // idle: no new checkpoint
+    expect(await ctx.db.selectFrom('logCheckpoints').select('size').execute()).toHaveLength(checkpoints.length);
   });
 
   /** Fetches every tile and entry bundle of a tree of `size` leaves from the routes. */
