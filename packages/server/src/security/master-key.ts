@@ -46,6 +46,38 @@ export function createKeyStore(masterKey: Uint8Array): KeyStore {
   };
 }
 
+/** Keys opened from their sealed form, kept per key store (so per app and master key) and by key row id. */
+export interface OpenedKeyCache<T> {
+  get(keys: KeyStore, keyId: string): T | undefined;
+  set(keys: KeyStore, keyId: string, key: T): void;
+  delete(keys: KeyStore, keyId: string): void;
+}
+
+/**
+ * A cache of opened keys: opening one costs an AES-GCM decryption and a key import, and signing uses the same key
+ * thousands of times. Which key is current always comes from the database; the cache only saves the opening. Beyond
+ * `max` keys per store, the oldest opened is forgotten.
+ *
+ * @example
+ * ```ts
+ * const opened = openedKeyCache<Ed25519Key>();
+ * const key = opened.get(deps.keys, row.id) ?? open(row);
+ * ```
+ */
+export function openedKeyCache<T>(max = 1000): OpenedKeyCache<T> {
+  const byStore = new WeakMap<KeyStore, Map<string, T>>();
+  return {
+    get: (keys, keyId) => byStore.get(keys)?.get(keyId),
+    set(keys, keyId, key) {
+      let map = byStore.get(keys);
+      if (!map) byStore.set(keys, (map = new Map()));
+      if (!map.has(keyId) && map.size >= max) map.delete(map.keys().next().value!);
+      map.set(keyId, key);
+    },
+    delete: (keys, keyId) => void byStore.get(keys)?.delete(keyId),
+  };
+}
+
 /**
  * The master key: `SKILLPROOF_MASTER_KEY` (64 hex digits or base64url of 32 bytes) when set; otherwise the key file,
  * created with mode 0600 on first start.

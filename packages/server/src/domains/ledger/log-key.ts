@@ -4,7 +4,7 @@ import { createNoteSigner, generateEd25519Key, noteVerifierKey, type NoteSigner 
 import type { Database, LogKeysTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
-import type { KeyStore } from '../../security/master-key.js';
+import { openedKeyCache } from '../../security/master-key.js';
 
 type LogKeyRow = Selectable<LogKeysTable>;
 
@@ -24,8 +24,7 @@ export function logOrigin(publicUrl: string): string {
 /** The associated data the sealed seed is bound to: its row (a ciphertext copied into another row does not open). */
 const sealedFor = (keyId: string) => `log-key:${keyId}`;
 
-// Opened signers per key store, by row id: opening costs an AES-GCM decryption and an Ed25519 import.
-const opened = new WeakMap<KeyStore, Map<string, NoteSigner>>();
+const opened = openedKeyCache<NoteSigner>();
 
 async function activeKeyRow(db: Kysely<Database>): Promise<LogKeyRow | undefined> {
   return db.selectFrom('logKeys').selectAll().where('revokedAt', 'is', null).executeTakeFirst();
@@ -78,16 +77,14 @@ export async function logSigner(
   deps: Pick<AppDeps, 'keys' | 'clock' | 'publicUrl'>,
 ): Promise<NoteSigner> {
   const row = await ensureKeyRow(db, deps);
-  let cache = opened.get(deps.keys);
-  if (!cache) opened.set(deps.keys, (cache = new Map()));
-  const hit = cache.get(row.id);
+  const hit = opened.get(deps.keys, row.id);
   if (hit) return hit;
   const seed = deps.keys.open(row.secretCiphertext, sealedFor(row.id));
   if (!Buffer.from(generateEd25519Key({ seed }).publicKey).equals(row.publicKey)) {
     throw new AppError('ERR_INTERNAL', 'The sealed log key does not match its public key.');
   }
   const signer = createNoteSigner(row.name, seed);
-  cache.set(row.id, signer);
+  opened.set(deps.keys, row.id, signer);
   return signer;
 }
 

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { generateEd25519Key, type Ed25519Key } from '@skillproof/core';
 import type { Database, Organization, OrgKeysTable } from '../../db/schema.js';
 import type { AppDeps } from '../../http/env.js';
-import type { KeyStore } from '../../security/master-key.js';
+import { openedKeyCache } from '../../security/master-key.js';
 import { AppError } from '../../errors.js';
 import { logKeyEvent } from '../ledger/events.js';
 import { orgDid } from './identity.js';
@@ -17,21 +17,9 @@ export type OrgKeyInfo = Omit<OrgKeyRow, 'secretCiphertext'> & { status: OrgKeyS
 /** The associated data a key's sealed secret is bound to: its row. A ciphertext copied into another row does not open. */
 const sealedFor = (keyId: string) => `org-key:${keyId}`;
 
-// Opened keys, per key store (so per app and master key), by key row id. Opening costs an AES-GCM decryption and an
-// Ed25519 import; issuing signs with the same key thousands of times. Which key is current always comes from the
-// database, so a rotation on another node takes effect at once; forgetting a retired key here only frees memory.
-const OPENED_MAX = 1000;
-const opened = new WeakMap<KeyStore, Map<string, Ed25519Key>>();
-
-function openedKeys(keys: KeyStore): Map<string, Ed25519Key> {
-  let map = opened.get(keys);
-  if (!map) opened.set(keys, (map = new Map()));
-  return map;
-}
-
-function forgetOpenedKey(keys: KeyStore, keyId: string): void {
-  opened.get(keys)?.delete(keyId);
-}
+// Opened keys; which key is current always comes from the database, so a rotation on another node takes effect at
+// once, and forgetting a retired key here only frees memory.
+const opened = openedKeyCache<Ed25519Key>();
 
 /**
  * Generates a signing key for the organisation, sealed under the master key, and appends its `key-add` to the
@@ -114,8 +102,7 @@ export async function signingKeyFor(
   }
   const did = orgDid(deps.publicUrl, org.slug);
   const id = `${did}#${fragment}`;
-  const cache = openedKeys(deps.keys);
-  const hit = cache.get(keyId);
+  const hit = opened.get(deps.keys, keyId);
   if (hit && hit.id === id && hit.publicKeyMultibase === publicKeyMultibase) return { org, key: hit };
 
   const seed = deps.keys.open(secretCiphertext, sealedFor(keyId));
@@ -123,8 +110,7 @@ export async function signingKeyFor(
   if (key.publicKeyMultibase !== publicKeyMultibase) {
     throw new AppError('ERR_INTERNAL', `The sealed key ${fragment} does not match its published public key.`);
   }
-  if (cache.size >= OPENED_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(keyId, key);
+  opened.set(deps.keys, keyId, key);
   return { org, key };
 }
 
@@ -183,7 +169,7 @@ export async function rotateOrgKey(
     .where('revokedAt', 'is', null)
     .returning(['id', 'fragment'])
     .executeTakeFirst();
-  if (retired) forgetOpenedKey(deps.keys, retired.id);
+  if (retired) opened.delete(deps.keys, retired.id);
   const fragment = await addOrgKey(db, deps, orgId, now);
   return { key: toInfo(await findKey(db, orgId, fragment)), retired: retired?.fragment ?? null };
 }
@@ -225,7 +211,7 @@ export async function revokeOrgKey(
     .where('id', '=', row.id)
     .where('orgId', '=', orgId)
     .execute();
-  forgetOpenedKey(deps.keys, row.id);
+  opened.delete(deps.keys, row.id);
   const issuer = await didOf(db, deps, orgId);
   await logKeyEvent(
     db,

@@ -4,7 +4,7 @@ import { generateEd25519Key, type Ed25519Key, type JsonObject } from '@skillproo
 import type { Database, InstanceKeysTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
-import type { KeyStore } from '../../security/master-key.js';
+import { openedKeyCache } from '../../security/master-key.js';
 import { didDocument } from '../orgs/identity.js';
 
 type InstanceKeyRow = Selectable<InstanceKeysTable>;
@@ -26,8 +26,7 @@ export function instanceDid(publicUrl: string): string {
 /** The associated data the sealed secret is bound to: its row (a ciphertext copied into another row does not open). */
 const sealedFor = (keyId: string) => `instance-key:${keyId}`;
 
-// Opened keys per key store, by row id: opening costs an AES-GCM decryption and an Ed25519 import.
-const opened = new WeakMap<KeyStore, Map<string, Ed25519Key>>();
+const opened = openedKeyCache<Ed25519Key>();
 
 async function activeKeyRow(db: Kysely<Database>): Promise<InstanceKeyRow | undefined> {
   return db.selectFrom('instanceKeys').selectAll().where('revokedAt', 'is', null).executeTakeFirst();
@@ -79,9 +78,7 @@ export async function instanceSigningKey(
   const row = await ensureKeyRow(db, deps);
   const did = instanceDid(deps.publicUrl);
   const id = `${did}#${row.fragment}`;
-  let cache = opened.get(deps.keys);
-  if (!cache) opened.set(deps.keys, (cache = new Map()));
-  const hit = cache.get(row.id);
+  const hit = opened.get(deps.keys, row.id);
   if (hit && hit.id === id) return hit;
   const key = generateEd25519Key({
     seed: deps.keys.open(row.secretCiphertext, sealedFor(row.id)),
@@ -91,7 +88,7 @@ export async function instanceSigningKey(
   if (key.publicKeyMultibase !== row.publicKeyMultibase) {
     throw new AppError('ERR_INTERNAL', `The sealed instance key ${row.fragment} does not match its public key.`);
   }
-  cache.set(row.id, key);
+  opened.set(deps.keys, row.id, key);
   return key;
 }
 
