@@ -3,21 +3,11 @@
  * one credential per API call, a 5,000-row CSV batch through the job runner's chunks (signing in this thread and on
  * the signer pool), and a status list read. Run with `npm run bench:server [-- --rows N] [-- --json FILE]`.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import {
-  createApp,
-  createKeyStore,
-  createLogger,
-  createRateLimiter,
-  migrateToLatest,
-  openDatabase,
-  type AppDeps,
-} from '../src/index.js';
+import { createApp } from '../src/index.js';
 import { SCOPES } from '../src/http/access.js';
-import { NO_RATE_LIMITS } from '../src/http/rate-limit.js';
 import { newSecret, secretHash } from '../src/security/tokens.js';
 import { createOrganization } from '../src/domains/orgs/service.js';
 import { createAchievement } from '../src/domains/achievements/service.js';
@@ -25,6 +15,7 @@ import { AchievementDefinition } from '../src/domains/achievements/definition.js
 import { issueNextBatchChunk } from '../src/domains/batches/issuance.js';
 import { inThreadSigner, type CredentialSigner } from '../src/domains/issuing/issue.js';
 import { createSignerPool } from '../src/jobs/signer-pool.js';
+import { benchTargets, openBenchDatabase } from './bench-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,22 +26,10 @@ const { values: args } = parseArgs({
 });
 const ROWS = Number(args.rows);
 const SINGLES = Number(args.singles);
-const url = process.env['DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
 const results: Record<string, Record<string, number>> = {};
 
-for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const database = await openDatabase(target === 'postgres' ? { url, schema } : { dataDir: 'memory://' });
-  await migrateToLatest(database.db);
-  const deps: AppDeps = {
-    db: database.db,
-    clock: () => new Date(),
-    keys: createKeyStore(randomBytes(32)),
-    logger: createLogger({ level: 'warn' }),
-    publicUrl: 'https://bench.skillproof.test',
-    rateLimiter: createRateLimiter(NO_RATE_LIMITS),
-    passwordParams: { N: 1024, r: 8, p: 1 },
-  };
+for (const target of benchTargets()) {
+  const { deps, close } = await openBenchDatabase(target);
   const app = createApp(deps);
   const userId = randomUUID();
   await deps.db
@@ -163,8 +142,7 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
   reads.sort((a, b) => a - b);
   r['status_list_read_p50_ms'] = round(reads[25]!);
   results[target] = r;
-  if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
-  await database.close();
+  await close();
 }
 
 console.log(`server issuance (${ROWS} rows per batch, ${SINGLES} single issues)`);

@@ -10,10 +10,9 @@
  *
  *   npm run bench -- --only ledger [--json FILE] [--appends N] [--leaves N] [--proofs N]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
 import {
   HASH_SIZE,
   inclusionProof,
@@ -25,8 +24,6 @@ import {
   verifyInclusion,
   type JsonObject,
 } from '@skillproof/core';
-import { createKeyStore, createLogger, migrateToLatest, openDatabase, type AppDeps } from '../src/index.js';
-import { createRateLimiter, NO_RATE_LIMITS } from '../src/http/rate-limit.js';
 import { createOrganization } from '../src/domains/orgs/service.js';
 import { createAchievement } from '../src/domains/achievements/service.js';
 import { AchievementDefinition } from '../src/domains/achievements/definition.js';
@@ -34,6 +31,7 @@ import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { logCredentialEvents } from '../src/domains/ledger/events.js';
 import { integrateLog } from '../src/domains/ledger/integrate.js';
 import { fullTileRoot, RUN_LENGTH, runHashes, storedTileReader } from '../src/domains/ledger/tile-store.js';
+import { benchTargets, openBenchDatabase } from './bench-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,23 +60,9 @@ const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 // --- appends, per database ---------------------------------------------------------------------------------------
-const url = process.env['DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
 const appendResults: Record<string, Record<string, number>> = {};
-for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const database = await openDatabase(
-    target === 'postgres' ? { url: url!, schema, poolSize: 8 } : { dataDir: 'memory://' },
-  );
-  await migrateToLatest(database.db);
-  const deps: AppDeps = {
-    db: database.db,
-    clock: () => new Date(),
-    keys: createKeyStore(randomBytes(32)),
-    logger: createLogger({ level: 'warn' }),
-    publicUrl: 'https://bench.skillproof.test',
-    rateLimiter: createRateLimiter(NO_RATE_LIMITS),
-    passwordParams: { N: 1024, r: 8, p: 1 },
-  };
+for (const target of benchTargets()) {
+  const { deps, close } = await openBenchDatabase(target, { poolSize: 8 });
   const db = deps.db;
   const org = await db
     .transaction()
@@ -162,8 +146,7 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
   r['log_entries'] = size;
   appendResults[target] = r;
   process.stderr.write(`  ${target}: ${JSON.stringify(r)}\n`);
-  if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(db);
-  await database.close();
+  await close();
 }
 
 // --- inclusion proofs at 10M leaves ------------------------------------------------------------------------------
