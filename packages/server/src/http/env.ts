@@ -4,6 +4,7 @@ import type { Database, Role, AccountKind } from '../db/schema.js';
 import type { KeyStore } from '../security/master-key.js';
 import type { ScryptParams } from '../security/passwords.js';
 import type { Logger } from '../logger.js';
+import type { LedgerConfig } from '../domains/ledger/config.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Everything the app needs from the outside, passed to {@link createApp}; nothing is global. */
@@ -19,6 +20,8 @@ export interface AppDeps {
   fetcher?: Fetcher;
   rateLimiter: RateLimiter;
   passwordParams: ScryptParams;
+  /** The transparency log's witnesses and anchors, and the logs this instance witnesses; absent: none. */
+  ledger?: LedgerConfig;
   /** Runs background work (bulk issuance). Absent: the app only queues it. */
   jobs?: {
     wake(): void;

@@ -64,31 +64,33 @@ const vkeyRoute = route({
   responses: { 200: text('The verifier key') },
 });
 
-const proofRoute = route({
-  method: 'get',
-  path: '/api/v1/log/proof',
-  access: access.public('reads'),
-  summary: 'A credential’s proof of inclusion in the log',
-  description:
-    'C2SP tlog-proof@v1: the index of the credential’s issuance leaf, the inclusion proof against the latest ' +
-    'checkpoint, and that signed checkpoint. Also at `/credentials/<id>.tlog-proof`. A credential issued after the ' +
-    'latest checkpoint is `ERR_STATE` with Retry-After until the log integrates it (within seconds).',
-  tags: TAGS,
-  request: {
-    query: z.object({
-      credential: z.string().max(2048).openapi({
-        description: 'The credential’s uuid or its id (URL).',
-        example: '0f8fad5b-d9cb-469f-a165-70867728950e',
+const proofRoute = (path: '/api/v1/log/proof' | '/log/proof') =>
+  route({
+    method: 'get',
+    path,
+    access: access.public('reads'),
+    summary: 'A credential’s proof of inclusion in the log',
+    description:
+      'C2SP tlog-proof@v1: the credential’s issuance leaf (the `extra` line), its index, the inclusion proof against ' +
+      'the latest checkpoint, and that signed checkpoint. The same at `/api/v1/log/proof`, `/log/proof` (what the ' +
+      'issuer’s DID document names) and `/credentials/<id>.tlog-proof`. A credential issued after the ' +
+      'latest checkpoint is `ERR_STATE` with Retry-After until the log integrates it (within seconds).',
+    tags: TAGS,
+    request: {
+      query: z.object({
+        credential: z.string().max(2048).openapi({
+          description: 'The credential’s uuid or its id (URL).',
+          example: '0f8fad5b-d9cb-469f-a165-70867728950e',
+        }),
       }),
-    }),
-  },
-  responses: {
-    200: text('The proof'),
-    400: errorResponse('Not a credential id of this instance'),
-    404: errorResponse('The log holds no such credential'),
-    409: errorResponse('Not yet in a signed checkpoint (`ERR_STATE`, Retry-After)'),
-  },
-});
+    },
+    responses: {
+      200: text('The proof'),
+      400: errorResponse('Not a credential id of this instance'),
+      404: errorResponse('The log holds no such credential'),
+      409: errorResponse('Not yet in a signed checkpoint (`ERR_STATE`, Retry-After)'),
+    },
+  });
 
 /** The transparency log: checkpoint, tiles, verifier key and credentials' inclusion proofs, all public. */
 export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -118,17 +120,19 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.text(`${vkey}\n`, 200, { ...CORS, 'Cache-Control': 'public, max-age=300', 'Content-Type': TEXT });
   });
 
-  app.openapi(proofRoute, async (c) => {
-    const deps = c.get('deps');
-    const { credential } = c.req.valid('query');
-    const id = credentialIdOf(deps.publicUrl, credential);
-    if (!id) {
-      throw new AppError('ERR_VALIDATION', `credential: a credential uuid or ${deps.publicUrl}/credentials/<uuid>.`);
-    }
-    return c.text(await credentialLogProof(deps.db, deps, id), 200, {
-      ...CORS,
-      'Cache-Control': 'public, max-age=60',
-      'Content-Type': TEXT,
+  for (const path of ['/api/v1/log/proof', '/log/proof'] as const) {
+    app.openapi(proofRoute(path), async (c) => {
+      const deps = c.get('deps');
+      const { credential } = c.req.valid('query');
+      const id = credentialIdOf(deps.publicUrl, credential);
+      if (!id) {
+        throw new AppError('ERR_VALIDATION', `credential: a credential uuid or ${deps.publicUrl}/credentials/<uuid>.`);
+      }
+      return c.text(await credentialLogProof(deps.db, deps, id), 200, {
+        ...CORS,
+        'Cache-Control': 'public, max-age=60',
+        'Content-Type': TEXT,
+      });
     });
-  });
+  }
 }

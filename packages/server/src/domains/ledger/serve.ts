@@ -107,8 +107,8 @@ export function credentialIdOf(publicUrl: string, credential: string): string | 
 }
 
 /**
- * The C2SP tlog-proof@v1 of a credential's issuance: its leaf index, the inclusion proof against the latest
- * checkpoint, and that signed checkpoint. `ERR_NOT_FOUND` for a credential the log does not hold; `ERR_STATE` (with
+ * The C2SP tlog-proof@v1 of a credential's issuance: its leaf (the `extra` line), its index, the inclusion proof
+ * against the latest checkpoint, and that signed checkpoint. `ERR_NOT_FOUND` for a credential the log does not hold; `ERR_STATE` (with
  * Retry-After) for one issued after the latest checkpoint, until the log integrates it.
  *
  * @example
@@ -123,7 +123,7 @@ export async function credentialLogProof(
 ): Promise<string> {
   const entry = await db
     .selectFrom('logEntries')
-    .select('idx')
+    .select(['idx', 'leaf'])
     .where('credentialId', '=', credentialId)
     .where('type', '=', 'issue')
     .orderBy('idx')
@@ -142,5 +142,7 @@ export async function credentialLogProof(
   const proof = await withTiles(db, checkpoint.size, new Map(), (read) =>
     inclusionProof(entry.idx, checkpoint.size, read),
   );
-  return formatTlogProof({ index: entry.idx, proof, checkpoint: checkpoint.note });
+  // The leaf rides in the `extra` line: a verifier holding only the credential reads what the log states (the time
+  // and digest) from it, and the inclusion proof authenticates it.
+  return formatTlogProof({ index: entry.idx, extra: entry.leaf, proof, checkpoint: checkpoint.note });
 }
