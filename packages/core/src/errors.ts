@@ -70,7 +70,18 @@ export type ErrorCode =
   | 'ERR_TILE_INVALID'
   | 'ERR_LOG_PROOF_INVALID'
   | 'ERR_WITNESS_QUORUM'
-  | 'ERR_LEAF_INVALID';
+  | 'ERR_LEAF_INVALID'
+  // the ledger check, audits and witnesses
+  /** The log holds no entry for the credential (or key event) it should. */
+  | 'ERR_LOG_ENTRY_MISSING'
+  /** The log's entry and the credential (or what the instance serves) disagree. */
+  | 'ERR_LOG_ENTRY_MISMATCH'
+  /** A checkpoint is not consistent with an earlier one of the same log (a rewritten history, or a split view). */
+  | 'ERR_LOG_INCONSISTENT'
+  /** A witness does not know the log a checkpoint is from. */
+  | 'ERR_LOG_UNKNOWN'
+  /** A witness's latest size for the log is not the old size the request assumed (C2SP tlog-witness 409). */
+  | 'ERR_LOG_CONFLICT';
 
 /**
  * The one error class of `@skillproof/core`.
