@@ -52,7 +52,13 @@ export interface Database {
   logEntries: LogEntriesTable;
   logTiles: LogTilesTable;
   logCheckpoints: LogCheckpointsTable;
+  logCheckpointCosignatures: LogCheckpointCosignaturesTable;
+  logWitnessState: LogWitnessStateTable;
+  witnessKeys: WitnessKeysTable;
+  witnessedLogs: WitnessedLogsTable;
+  witnessEvidence: WitnessEvidenceTable;
   logKeys: LogKeysTable;
+  logAnchors: LogAnchorsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -701,6 +707,57 @@ export interface LogCheckpointsTable {
   createdAt: Timestamp;
 }
 
+export interface LogCheckpointCosignaturesTable {
+  size: number;
+  /** The witness's cosignature verifier key. */
+  witness: string;
+  /** The note signature line it answered (without a newline). */
+  line: string;
+  createdAt: Timestamp;
+}
+
+export interface LogWitnessStateTable {
+  /** The witness's cosignature verifier key. */
+  witness: string;
+  /** The size it last cosigned: the old size of the next add-checkpoint. */
+  size: number;
+  updatedAt: Timestamp;
+}
+
+export interface WitnessKeysTable {
+  id: string;
+  name: string;
+  publicKey: Uint8Array;
+  secretCiphertext: Uint8Array;
+  createdAt: Timestamp;
+  revokedAt: Timestamp | null;
+}
+
+export interface WitnessedLogsTable {
+  origin: string;
+  /** The size of the latest checkpoint cosigned (0 before the first). */
+  size: number;
+  rootHash: Uint8Array | null;
+  note: string | null;
+  updatedAt: Timestamp;
+}
+
+export type WitnessEvidenceKind = 'split-view' | 'inconsistent';
+
+export interface WitnessEvidenceTable {
+  id: string;
+  origin: string;
+  kind: WitnessEvidenceKind;
+  witnessedSize: number;
+  witnessedNote: string;
+  conflictingSize: number;
+  conflictingRoot: Uint8Array;
+  conflictingNote: string;
+  /** The consistency proof sent with it, base64 lines. */
+  proof: string;
+  createdAt: Timestamp;
+}
+
 export interface LogKeysTable {
   id: string;
   name: string;
@@ -708,4 +765,15 @@ export interface LogKeysTable {
   secretCiphertext: Uint8Array;
   createdAt: Timestamp;
   revokedAt: Timestamp | null;
+}
+
+export interface LogAnchorsTable {
+  anchor: string;
+  size: number;
+  rootHash: Uint8Array;
+  /** The checkpoint note exactly as anchored. */
+  note: string;
+  anchoredAt: Timestamp;
+  receipt: string;
+  createdAt: Timestamp;
 }
