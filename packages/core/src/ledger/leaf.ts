@@ -120,62 +120,60 @@ export function parseLeaf(bytes: Uint8Array): LogLeaf {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  write(value, 1, parts);
-  return parts.join('');
+  return write(value, 1);
 }
 
-function write(value: unknown, depth: number, out: string[]): void {
-  if (value === null || typeof value === 'boolean') {
-    out.push(String(value));
-    return;
+/** Whether a string holds no lone surrogate (ES2024 `isWellFormed`, in Node since 20; far faster than a regex). */
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
+function quote(text: string): string {
+  if (!isWellFormed(text)) {
+    throw new SkillproofError('ERR_INPUT_INVALID', 'Canonical JSON (RFC 8785) cannot hold a lone surrogate.');
   }
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new SkillproofError('ERR_INPUT_INVALID', 'JSON has no NaN or Infinity.');
-    out.push(JSON.stringify(value));
-    return;
+  return JSON.stringify(text);
+}
+
+// Returns strings joined by `+` (V8 builds ropes, flattened once by the hash): about twice as fast as collecting parts.
+function write(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new SkillproofError('ERR_INPUT_INVALID', 'JSON has no NaN or Infinity.');
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      throw new SkillproofError('ERR_INPUT_INVALID', `JSON cannot hold a value of type ${typeof value}.`);
   }
-  if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) {
-      throw new SkillproofError('ERR_INPUT_INVALID', 'Canonical JSON (RFC 8785) cannot hold a lone surrogate.');
-    }
-    out.push(JSON.stringify(value));
-    return;
-  }
-  if (typeof value !== 'object') {
-    throw new SkillproofError('ERR_INPUT_INVALID', `JSON cannot hold a value of type ${typeof value}.`);
-  }
+  if (value === null) return 'null';
   if (depth > DEFAULT_MAX_DEPTH) {
     throw new SkillproofError('ERR_INPUT_TOO_DEEP', `The value nests deeper than ${DEFAULT_MAX_DEPTH} levels.`);
   }
   if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((item, i) => {
-      if (i > 0) out.push(',');
-      write(item, depth + 1, out);
-    });
-    out.push(']');
-    return;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + write(value[i], depth + 1);
+    return out + ']';
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {
     throw new SkillproofError('ERR_INPUT_INVALID', 'Canonical JSON takes plain objects, arrays and primitives only.');
   }
   const record = value as Record<string, unknown>;
-  out.push('{');
-  let first = true;
-  for (const key of Object.keys(record).sort()) {
+  // The default sort compares UTF-16 code units, as RFC 8785 §3.2.3 orders keys.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    if (LONE_SURROGATE.test(key)) {
-      throw new SkillproofError('ERR_INPUT_INVALID', 'Canonical JSON (RFC 8785) cannot hold a lone surrogate.');
-    }
-    if (!first) out.push(',');
-    first = false;
-    out.push(JSON.stringify(key), ':');
-    write(member, depth + 1, out);
+    out += (out.length > 1 ? ',' : '') + quote(key) + ':' + write(member, depth + 1);
   }
-  out.push('}');
+  return out + '}';
 }
 
 /**
