@@ -23,4 +23,6 @@ export interface LedgerConfig {
   fetch?: typeof fetch;
   /** Where signed checkpoints are anchored (timestamping, public chains): none by default. */
   anchors?: readonly LogAnchor[];
+  /** How often the newest checkpoint is anchored while the log grows; default 900 (15 minutes). */
+  anchorIntervalSeconds?: number;
 }
