@@ -251,3 +251,5 @@ export { formatTlogProof, parseTlogProof, verifyTlogProof } from './ledger/proof
 export type { TlogProof, TlogProofPolicy, TlogProofVerification } from './ledger/proof.js';
 export { buildLeaf, parseLeaf, canonicalJson, credentialDigest } from './ledger/leaf.js';
 export type { LogEvent, LogLeaf, CredentialLogEventType } from './ledger/leaf.js';
+export { auditLog } from './ledger/audit.js';
+export type { AuditGet, AuditResponse, AuditState, AuditFinding, AuditOptions, AuditReport } from './ledger/audit.js';
