@@ -50,6 +50,7 @@ export async function startServer(
     publicUrl: config.publicUrl,
     rateLimiter: createRateLimiter(),
     passwordParams: STRONG_SCRYPT,
+    ledger: config.ledger,
     ...(options.fetcher && { fetcher: options.fetcher }),
   };
   const demoAccounts = config.demo ? await seedDemo(deps, { password: config.demoPassword }) : undefined;

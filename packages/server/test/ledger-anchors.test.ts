@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { createNoteSigner } from '@skillproof/core';
+import { configFromEnv } from '../src/config.js';
+import type { AppError } from '../src/errors.js';
 import { anchorCheckpoint, logAnchoringStep, verifyStoredAnchors } from '../src/domains/ledger/anchoring.js';
 import type { LogAnchor } from '../src/domains/ledger/anchors.js';
 import { children, DerError, encode, readElement, TAG } from '../src/domains/ledger/der.js';
@@ -261,5 +264,62 @@ describe.each(databaseTargets())('anchoring the log on $name', (target) => {
     ]);
     const after = await ctx.db.selectFrom('logAnchors').select('size').execute();
     expect(after).toHaveLength(before.length + 1);
+  });
+});
+
+describe('ledger settings from the environment', () => {
+  const vkey = createNoteSigner('skillproof.test/log', new Uint8Array(32).fill(9)).verifierKey;
+  it('reads witnesses, quorum, witnessed logs and an RFC 3161 anchor; refuses malformed ones by code', () => {
+    const tsa = openSslTsa('env');
+    const dir = mkdtempSync(join(tmpdir(), 'env-'));
+    try {
+      writeFileSync(join(dir, 'tsa.pem'), tsa.cert);
+      const ledger = configFromEnv({
+        SKILLPROOF_LOG_WITNESSES: `https://w1.example.org/witness/ ${vkey};\nhttps://w2.example.org/witness ${vkey}`,
+        SKILLPROOF_LOG_WITNESS_QUORUM: '1',
+        SKILLPROOF_WITNESSED_LOGS: `${vkey}, ${vkey}`,
+        SKILLPROOF_ANCHOR_RFC3161_URL: 'https://tsa.example.org/tsr',
+        SKILLPROOF_ANCHOR_RFC3161_CERT: join(dir, 'tsa.pem'),
+        SKILLPROOF_ANCHOR_INTERVAL: '60',
+      }).ledger;
+      expect(ledger).toMatchObject({
+        witnesses: [
+          { url: 'https://w1.example.org/witness', vkey },
+          { url: 'https://w2.example.org/witness', vkey },
+        ],
+        witnessQuorum: 1,
+        witnessedLogs: [vkey, vkey],
+        anchorIntervalSeconds: 60,
+      });
+      expect(ledger.anchors?.map((a) => a.name)).toEqual(['rfc3161:tsa.example.org']);
+      expect(configFromEnv({}).ledger).toEqual({});
+
+      const refused = (env: Record<string, string>) => {
+        try {
+          configFromEnv(env);
+        } catch (e) {
+          return { code: (e as AppError).code, message: (e as Error).message };
+        }
+        return undefined;
+      };
+      for (const env of [
+        { SKILLPROOF_LOG_WITNESSES: vkey },
+        { SKILLPROOF_LOG_WITNESSES: 'https://w.example.org not-a-key' },
+        { SKILLPROOF_LOG_WITNESSES: `https://w.example.org ${vkey}`, SKILLPROOF_LOG_WITNESS_QUORUM: '2' },
+        { SKILLPROOF_LOG_WITNESS_QUORUM: 'one' },
+        { SKILLPROOF_WITNESSED_LOGS: 'log+zz+AA' },
+        { SKILLPROOF_ANCHOR_RFC3161_URL: 'https://tsa.example.org/tsr' },
+        {
+          SKILLPROOF_ANCHOR_RFC3161_URL: 'https://tsa.example.org/tsr',
+          SKILLPROOF_ANCHOR_RFC3161_CERT: '/nonexistent',
+        },
+        { SKILLPROOF_ANCHOR_INTERVAL: '0' },
+      ]) {
+        expect(refused(env), JSON.stringify(env)).toMatchObject({ code: 'ERR_VALIDATION', message: /SKILLPROOF_/ });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      tsa.close();
+    }
   });
 });
