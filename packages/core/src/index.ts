@@ -39,6 +39,10 @@ export { signCredential } from './proofs/sign-credential.js';
 export type { SignCredentialOptions } from './proofs/sign-credential.js';
 export { verifyCredential } from './verify/verify-credential.js';
 export type { VerifyCredentialOptions } from './verify/verify-credential.js';
+export { checkLedger, findLogService, TRANSPARENCY_LOG_SERVICE } from './verify/ledger-check.js';
+export type { LedgerCheckOptions, LogService, TrustedLog } from './verify/ledger-check.js';
+export { isCredentialBundle } from './verify/credential-bundle.js';
+export type { CredentialBundle } from './verify/credential-bundle.js';
 export type { CheckId, CheckStatus, CredentialFormat, VerificationCheck, VerificationResult } from './verify/checks.js';
 
 // --- credential model

@@ -1,8 +1,8 @@
 import type { ErrorCode } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 
-/** The checks a verification reports, in this order. */
-export type CheckId = 'format' | 'schema' | 'proof' | 'issuer' | 'validity' | 'status';
+/** The checks a verification reports, in this order (`ledger` only when the ledger check was asked for). */
+export type CheckId = 'format' | 'schema' | 'proof' | 'issuer' | 'validity' | 'status' | 'ledger';
 
 /**
  * `passed` and `failed` are findings; `unknown` means the check could not be made (a status list or DID document that

@@ -14,6 +14,8 @@ import { check, isVerified } from './checks.js';
 import type { CredentialFormat, VerificationCheck, VerificationResult } from './checks.js';
 import { checkDataIntegrityProofs, checkIssuerBinding } from './data-integrity-checks.js';
 import { checkSchema } from './schema.js';
+import { assertLedgerOptions, checkLedger } from './ledger-check.js';
+import type { LedgerCheckOptions } from './ledger-check.js';
 import { checkValidity } from './validity.js';
 
 export interface VerifyCredentialOptions extends InputLimits {
@@ -29,6 +31,11 @@ export interface VerifyCredentialOptions extends InputLimits {
   clockSkewSeconds?: number;
   /** Check `credentialStatus` (default true). */
   checkStatus?: boolean;
+  /**
+   * Check that the issuer's transparency log holds this credential's issuance (a `ledger` check, last). Without it,
+   * no ledger check is made or reported.
+   */
+  ledger?: LedgerCheckOptions;
 }
 
 interface Defaults {
@@ -121,7 +128,8 @@ function unbakeIfImage(bytes: Uint8Array, limits: InputLimits): { format: 'png' 
 
 /**
  * Verifies a credential: a JSON object or text, a compact JWS/JWT, or a baked PNG/SVG image (bytes). Returns a report
- * whose checks say what was found: `format`, `schema`, `proof` (one per proof), `issuer`, `validity`, `status`. Only
+ * whose checks say what was found: `format`, `schema`, `proof` (one per proof), `issuer`, `validity`, `status`, and
+ * with the `ledger` option `ledger` (the issuer's transparency log holds this very document). Only
  * misuse (wrong argument types) throws; every problem with the credential itself is a check with a code.
  *
  * @example
@@ -142,6 +150,7 @@ export async function verifyCredential(
   const defaults = defaultsFor(options.fetcher);
   const documentLoader = options.documentLoader ?? defaults.documentLoader;
   const resolver = options.resolver ?? defaults.resolver;
+  if (options.ledger !== undefined) assertLedgerOptions(options.ledger);
 
   let parsed: ParsedInput;
   try {
@@ -186,6 +195,18 @@ export async function verifyCredential(
     );
   }
   checks.push(await checkStatus(credential, options, { documentLoader, resolver, clock }));
+  if (options.ledger !== undefined) {
+    // A JWT's payload is not the Data Integrity document the issuer logged: only its id and issuer can be compared.
+    const { fetcher } = options;
+    checks.push(
+      await checkLedger(
+        credential,
+        parsed.jwt === undefined,
+        options.ledger,
+        fetcher ? { fetcher, resolver } : { resolver },
+      ),
+    );
+  }
   return { verified: isVerified(checks), credential, format: parsed.format, checks };
 }
 
@@ -211,9 +232,15 @@ async function checkStatus(
       );
       return parseJsonObject(typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body), options);
     },
-    // The list is itself a credential: its proof, issuer key and validity are checked the same way (not its status).
+    // The list is itself a credential: its proof, issuer key and validity are checked the same way (not its status,
+    // and not the ledger: a log records credentials, not the lists that change with them).
     verifyStatusListCredential: async (list) => {
-      const result = await verifyCredential(list as JsonObject, { ...options, ...context, checkStatus: false });
+      const result = await verifyCredential(list as JsonObject, {
+        ...options,
+        ...context,
+        checkStatus: false,
+        ledger: undefined,
+      });
       const bad = result.checks.find((c) => c.status === 'failed') ?? result.checks.find((c) => c.status === 'unknown');
       return { verified: result.verified, ...(bad?.code && { code: bad.code }), ...(bad && { message: bad.message }) };
     },

@@ -22,6 +22,10 @@ const ABOUT: Record<CheckId, { title: string; about: string }> = {
     title: 'Revocation and suspension',
     about: "The issuer's published status list says the credential has been neither revoked nor suspended.",
   },
+  ledger: {
+    title: 'Transparency log',
+    about: "The issuer's public, append-only log recorded the issuance of exactly this credential.",
+  },
 };
 
 const STATUS_WORDS: Record<CheckStatus, string> = {
@@ -33,7 +37,7 @@ const STATUS_WORDS: Record<CheckStatus, string> = {
 
 export const ExplainedCheck = z
   .object({
-    id: z.enum(['format', 'schema', 'proof', 'issuer', 'validity', 'status']),
+    id: z.enum(['format', 'schema', 'proof', 'issuer', 'validity', 'status', 'ledger']),
     status: z.enum(['passed', 'failed', 'unknown', 'skipped']),
     code: z.string().optional().openapi({ description: 'A stable error code, for failed and unknown checks.' }),
     title: z.string().openapi({ example: 'Signature' }),
