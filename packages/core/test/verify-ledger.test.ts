@@ -123,7 +123,7 @@ function logFetcher(answer: (url: string) => string | number): Fetcher & { urls:
     const body = answer(url);
     if (typeof body === 'number') throw Object.assign(new Error(`HTTP ${body}`), { status: body });
     return { body, contentType: 'text/plain; charset=utf-8' };
-  }) as Fetcher & { urls: string[] };
+  }) as unknown as Fetcher & { urls: string[] };
   fetcher.urls = urls;
   return fetcher;
 }
