@@ -6,6 +6,7 @@ import type { AppEnv } from '../../http/env.js';
 import { etagOf, matchesEtag } from '../../http/etag.js';
 import { route } from '../../http/route.js';
 import { errorResponse } from '../../http/schemas.js';
+import { logConsistencyProof } from './consistency.js';
 import { logVerifierKey } from './log-key.js';
 import { credentialIdOf, credentialLogProof, servedCheckpoint, servedTile } from './serve.js';
 
@@ -92,6 +93,31 @@ const proofRoute = (path: '/api/v1/log/proof' | '/log/proof') =>
     },
   });
 
+const consistencyRoute = route({
+  method: 'get',
+  path: '/api/v1/log/consistency',
+  access: access.public('reads'),
+  summary: 'A consistency proof between two sizes of the log',
+  description:
+    'The RFC 9162 consistency proof that the log’s tree of `to` leaves extends its tree of `from` leaves, as base64 ' +
+    'hashes one a line (the form C2SP tlog-witness sends): how a witness, monitor or auditor holding an older ' +
+    'checkpoint checks the served one. `to` defaults to the served checkpoint’s size; empty when `from` is 0 or ' +
+    'equals `to`. `ERR_VALIDATION` when `from` > `to` or `to` is beyond the served checkpoint.',
+  tags: TAGS,
+  request: {
+    query: z.object({
+      from: z.coerce.number().int().min(0).openapi({ description: 'The older tree size.', example: 1000 }),
+      to: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .openapi({ description: 'The newer tree size (default: the served checkpoint’s).', example: 1200 }),
+    }),
+  },
+  responses: { 200: text('The proof: base64 hash lines'), 400: errorResponse('`from` > `to`, or `to` not served') },
+});
+
 /** The transparency log: checkpoint, tiles, verifier key and credentials' inclusion proofs, all public. */
 export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkpointRoute, async (c) => {
@@ -118,6 +144,22 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const vkey = await logVerifierKey(deps.db, deps);
     return c.text(`${vkey}\n`, 200, { ...CORS, 'Cache-Control': 'public, max-age=300', 'Content-Type': TEXT });
+  });
+
+  app.openapi(consistencyRoute, async (c) => {
+    const deps = c.get('deps');
+    const { from, to: asked } = c.req.valid('query');
+    const { size } = await servedCheckpoint(deps.db, deps);
+    const to = asked ?? size;
+    if (to > size) {
+      throw new AppError('ERR_VALIDATION', `to: the served checkpoint has ${size} leaves; ask for at most that.`);
+    }
+    if (from > to) throw new AppError('ERR_VALIDATION', `from: at most to (${to}).`);
+    const proof = await logConsistencyProof(deps.db, from, to);
+    const body = proof.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('');
+    // Between two given sizes the proof never changes; with `to` defaulted it follows the served checkpoint.
+    const cache = asked === undefined ? 'public, max-age=0, must-revalidate' : IMMUTABLE;
+    return c.text(body, 200, { ...CORS, 'Cache-Control': cache, 'Content-Type': TEXT });
   });
 
   for (const path of ['/api/v1/log/proof', '/log/proof'] as const) {

@@ -13,22 +13,49 @@ import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
 import { findLatestCheckpoint, integrateLog, type LogCheckpoint } from './integrate.js';
+import { witnessQuorum } from './witnessing.js';
 import { withTiles } from './tile-store.js';
 
 /**
- * The checkpoint the log serves: the newest signed one. Before the first integration, integrates now (signing the
- * tree as it stands, the empty tree on a new instance).
+ * The checkpoint the log serves: the newest signed one whose cosignatures from the configured witnesses meet the
+ * quorum (`ledger.witnessQuorum`, default every witness), its note followed by those cosignature lines (C2SP
+ * signed-note: one note, the log's signature then the witnesses'). With no witnesses, the newest. Before the first
+ * integration, integrates now (signing the tree as it stands, the empty tree on a new instance); while no checkpoint
+ * has its quorum yet, `ERR_UNAVAILABLE` with Retry-After: an unwitnessed checkpoint is never served when witnessing is
+ * required, since a verifier requiring it would refuse it anyway.
  *
  * @example
  * ```ts
  * const { note } = await servedCheckpoint(db, deps);
  * ```
  */
-export async function servedCheckpoint(
-  db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys' | 'clock' | 'publicUrl'>,
-): Promise<LogCheckpoint> {
-  const latest = (await findLatestCheckpoint(db)) ?? (await integrateLog(db, deps))?.checkpoint;
+export async function servedCheckpoint(db: Kysely<Database>, deps: ServeDeps): Promise<LogCheckpoint> {
+  const witnesses = (deps.ledger?.witnesses ?? []).map((w) => w.vkey);
+  const quorum = witnessQuorum(deps.ledger);
+  let latest = await findLatestCheckpoint(db);
+  if (!latest) latest = (await integrateLog(db, deps))?.checkpoint;
+  if (latest && quorum > 0) {
+    const witnessed = await db
+      .selectFrom('logCheckpointCosignatures')
+      .select('size')
+      .where('witness', 'in', witnesses)
+      .groupBy('size')
+      .having((eb) => eb.fn.countAll(), '>=', quorum)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    latest = witnessed
+      ? await db.selectFrom('logCheckpoints').selectAll().where('size', '=', witnessed.size).executeTakeFirst()
+      : undefined;
+    if (!latest) {
+      throw new AppError(
+        'ERR_UNAVAILABLE',
+        `The log's checkpoints await the cosignatures of ${quorum} witness(es); try again in a moment.`,
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    }
+  }
   if (!latest) {
     throw new AppError(
       'ERR_UNAVAILABLE',
@@ -39,8 +66,20 @@ export async function servedCheckpoint(
       },
     );
   }
-  return latest;
+  if (witnesses.length === 0) return latest;
+  const cosignatures = await db
+    .selectFrom('logCheckpointCosignatures')
+    .select(['witness', 'line'])
+    .where('size', '=', latest.size)
+    .where('witness', 'in', witnesses)
+    .execute();
+  // In configuration order: the served note is the same bytes on every read (ETag).
+  const lines = witnesses.flatMap((w) => cosignatures.filter((c) => c.witness === w).map((c) => `${c.line}\n`));
+  return { ...latest, note: latest.note + lines.join('') };
 }
+
+/** What serving needs: keys and clock (to sign the first checkpoint), the public URL, and the witnessing policy. */
+export type ServeDeps = Pick<AppDeps, 'keys' | 'clock' | 'publicUrl' | 'ledger'>;
 
 const notFound = (path: string) => new AppError('ERR_NOT_FOUND', `The log has no ${path} in its latest checkpoint.`);
 
@@ -89,7 +128,7 @@ export async function readTile(db: Kysely<Database>, size: number, ref: TileRef)
  */
 export async function servedTile(
   db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys' | 'clock' | 'publicUrl'>,
+  deps: ServeDeps,
   path: string,
   ref: TileRef,
 ): Promise<Uint8Array> {
@@ -116,11 +155,7 @@ export function credentialIdOf(publicUrl: string, credential: string): string | 
  * const text = await credentialLogProof(db, deps, credentialId);
  * ```
  */
-export async function credentialLogProof(
-  db: Kysely<Database>,
-  deps: Pick<AppDeps, 'keys' | 'clock' | 'publicUrl'>,
-  credentialId: string,
-): Promise<string> {
+export async function credentialLogProof(db: Kysely<Database>, deps: ServeDeps, credentialId: string): Promise<string> {
   const entry = await db
     .selectFrom('logEntries')
     .select(['idx', 'leaf'])
