@@ -116,6 +116,16 @@ describe.each(databaseTargets())('organisation identity and signing keys on $nam
         },
       ],
       assertionMethod: [`${did}#key-1`],
+      // The instance's transparency log, which records what the organisation issues (core's ledger check reads it).
+      service: [
+        {
+          id: `${did}#transparency-log`,
+          type: 'TransparencyLog',
+          serviceEndpoint: 'https://skillproof.test/log',
+          origin: 'skillproof.test/log',
+          verifierKey: (await (await ctx.app.request('/log/vkey')).text()).trim(),
+        },
+      ],
     });
     expect(key.id).toBe(`${did}#key-1`);
     // Valid JSON-LD: every term defined, as a safe-mode processor requires.

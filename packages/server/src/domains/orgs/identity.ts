@@ -36,6 +36,26 @@ const CREATED_TERM = {
   created: { '@id': 'http://purl.org/dc/terms/created', '@type': 'http://www.w3.org/2001/XMLSchema#dateTime' },
 };
 
+/** The instance's transparency log, as a DID document's `service` names it (see {@link didDocument}). */
+export interface PublishedLog {
+  /** The log's URL prefix, `<publicUrl>/log` (`/checkpoint`, `/tile/…`, `/proof?credential=…` under it). */
+  serviceEndpoint: string;
+  /** The checkpoints' origin line, `<host>/log`. */
+  origin: string;
+  /** The signed-note verifier key of its checkpoints. */
+  verifierKey: string;
+}
+
+/**
+ * The service's terms beyond DID Core's, so that the document stays valid JSON-LD for a safe-mode processor. No
+ * registry defines them: each is the URL of the C2SP specification (and section) its value follows.
+ */
+const LOG_TERMS = {
+  TransparencyLog: 'https://c2sp.org/tlog-tiles',
+  origin: 'https://c2sp.org/tlog-checkpoint#origin',
+  verifierKey: 'https://c2sp.org/signed-note#verifier-keys',
+};
+
 /**
  * Proof `created` values are written to the second; a key's instants are published to the second (rounded down) so
  * that a proof made in the same second as a rotation compares correctly with both keys.
@@ -46,17 +66,23 @@ const toSecond = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
  * The organisation's DID document: every key it has ever had, as a Multikey with its history (`created`; `expires` once
  * rotated out, after which the key vouches only for earlier proofs; `revoked` once compromised, after which it vouches
  * for none made at or after that instant). Every key stays under `assertionMethod`: a verifier needs a retired key to
- * check what it signed, and a revoked one to report the revocation rather than an unknown key.
+ * check what it signed, and a revoked one to report the revocation rather than an unknown key. With `log`, a
+ * `TransparencyLog` service names the log that records what this identity issues (DID Core §5.4: `id`, `type`,
+ * `serviceEndpoint`, plus the log's `origin` and `verifierKey`), which core's ledger check reads.
  *
  * @example
  * ```ts
- * const doc = didDocument('did:web:badges.example.edu:orgs:physics', keys);
+ * const doc = didDocument('did:web:badges.example.edu:orgs:physics', keys, await publishedLog(db, deps));
  * ```
  */
-export function didDocument(did: string, keys: readonly PublishedKey[]): JsonObject {
+export function didDocument(did: string, keys: readonly PublishedKey[], log?: PublishedLog): JsonObject {
   const ids = keys.map((k) => `${did}#${k.fragment}`);
   return {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1', CREATED_TERM],
+    '@context': [
+      'https://www.w3.org/ns/did/v1',
+      'https://w3id.org/security/multikey/v1',
+      log ? { ...CREATED_TERM, ...LOG_TERMS } : CREATED_TERM,
+    ],
     id: did,
     verificationMethod: keys.map((k, i) => ({
       id: ids[i]!,
@@ -68,5 +94,16 @@ export function didDocument(did: string, keys: readonly PublishedKey[]): JsonObj
       ...(k.revokedAt && { revoked: toSecond(k.revokedAt) }),
     })),
     assertionMethod: ids,
+    ...(log && {
+      service: [
+        {
+          id: `${did}#transparency-log`,
+          type: 'TransparencyLog',
+          serviceEndpoint: log.serviceEndpoint,
+          origin: log.origin,
+          verifierKey: log.verifierKey,
+        },
+      ],
+    }),
   };
 }

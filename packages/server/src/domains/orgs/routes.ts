@@ -9,7 +9,8 @@ import type { AppEnv, Principal } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import { IMAGE_HEADERS, imageResponse, isDataUri, storedImage } from '../achievements/image.js';
-import { didDocument, orgDid } from './identity.js';
+import { orgDid } from './identity.js';
+import { orgDidDocument } from './org-did-document.js';
 import { KeyJson, KeyRevoke, keyJson, MyOrgJson, OrgCreate, OrgJson, orgJson, OrgPatch, SlugParam } from './schemas.js';
 import {
   createOrganization,
@@ -327,9 +328,9 @@ export function registerOrgsRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(didDocumentRoute, async (c) => {
-    const { db, publicUrl } = c.get('deps');
+    const deps = c.get('deps');
     const org = await publicOrg(c, c.req.valid('param').slug);
-    const doc = didDocument(orgDid(publicUrl, org.slug), await listOrgKeys(db, org.id));
+    const doc = await orgDidDocument(deps.db, deps, org);
     return cachedJson(c, doc, 'application/did+json');
   });
 

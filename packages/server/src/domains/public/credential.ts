@@ -10,6 +10,7 @@ import { clientAddress } from '../../http/client-address.js';
 import { isSelfFetch } from '../../http/self-fetcher.js';
 import { skillAlignment, type AchievementDefinition } from '../achievements/definition.js';
 import { loadAchievementVersion } from '../achievements/service.js';
+import { credentialBundle } from '../ledger/credential-bundle.js';
 import { credentialLogProof } from '../ledger/serve.js';
 import { orgDid, orgDidDocumentUrl } from '../orgs/identity.js';
 import { renderBadgePng, renderBadgeSvg, type BadgeImageInput } from './badge-image.js';
@@ -20,7 +21,8 @@ import type { Verifier } from './verifier.js';
 
 /** What GET /credentials/{id} answers with, in the order it prefers them when the client has no preference. */
 const OFFERS = ['application/vc+ld+json', 'application/ld+json', 'application/json', 'application/vc+jwt', 'text/html'];
-const PATH = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(json|jwt|png|svg|tlog-proof))?$/i;
+const PATH =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(json|jwt|png|svg|tlog-proof|bundle\.json))?$/i;
 
 const Credential = z
   .record(z.string(), z.unknown())
@@ -39,11 +41,15 @@ const getCredential = route({
     '`application/json` the signed credential; `application/vc+jwt` the same credential as a VC-JWT. With no ' +
     'preference (`*/*`), the signed credential. Downloads: append `.json`, `.jwt`, `.png` or `.svg` to the id ' +
     '(the images have the credential baked in, Open Badges 3.0 §5.3); `.tlog-proof` is its proof of inclusion in ' +
-    'the transparency log (C2SP tlog-proof@v1, as `/api/v1/log/proof` answers).',
+    'the transparency log (C2SP tlog-proof@v1, as `/api/v1/log/proof` answers); `.bundle.json` is the credential ' +
+    'with that proof and the issuer’s DID document, `{ credential, tlogProof, didDocument }`, for verifying it ' +
+    'offline with its ledger check (`skillproof verify --offline`). A credential not yet in a signed checkpoint ' +
+    'answers those two with 409 `ERR_STATE` (Retry-After) for a few seconds.',
   request: {
     params: z.object({
       credentialId: z.string().openapi({
-        description: 'The credential uuid, optionally followed by `.json`, `.jwt`, `.png`, `.svg` or `.tlog-proof`.',
+        description:
+          'The credential uuid, optionally followed by `.json`, `.jwt`, `.png`, `.svg`, `.tlog-proof` or `.bundle.json`.',
         example: '0f8fad5b-d9cb-469f-a165-70867728950e.png',
       }),
     }),
@@ -64,6 +70,7 @@ const getCredential = route({
     },
     404: errorResponse('No credential with this id'),
     406: errorResponse('None of the accepted media types is served'),
+    409: errorResponse('The proof or bundle of a credential not yet in a signed checkpoint (`ERR_STATE`)'),
   },
 });
 
@@ -126,6 +133,16 @@ export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, verifier: Ver
           'content-type': 'text/plain; charset=utf-8',
           'cache-control': 'public, max-age=60',
         });
+      case 'bundle.json': {
+        const org = { id: row.orgId, slug: row.orgSlug };
+        const bundle = await credentialBundle(deps.db, deps, { id: row.id, document: row.document as JsonObject, org });
+        return c.body(`${JSON.stringify(bundle, null, 2)}\n`, 200, {
+          'content-type': 'application/json',
+          'content-disposition': `attachment; filename="${filename}.bundle.json"`,
+          // Its proof is against the latest checkpoint, like the tlog-proof's.
+          'cache-control': 'public, max-age=60',
+        });
+      }
       case 'text/html': {
         const report = explain(await verifier.verify(deps, row.document as JsonObject));
         return sendPage(c, credentialPage(deps, found, reportHtml(report)));

@@ -5,6 +5,7 @@ import type { Database, InstanceKeysTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
 import { openedKeyCache } from '../../security/master-key.js';
+import { publishedLog } from '../ledger/published-log.js';
 import { didDocument } from '../orgs/identity.js';
 
 type InstanceKeyRow = Selectable<InstanceKeysTable>;
@@ -94,7 +95,7 @@ export async function instanceSigningKey(
 
 /**
  * The instance's DID document: every key it has had (Multikey, with `created` and `revoked`), the active one made on
- * first use so that the document always lists the key the instance signs with.
+ * first use so that the document always lists the key the instance signs with, and the instance's transparency log.
  *
  * @example
  * ```ts
@@ -116,5 +117,6 @@ export async function instanceDidDocument(
       expiresAt: null,
       revokedAt: r.revokedAt,
     })),
+    await publishedLog(db, deps),
   );
 }
