@@ -170,6 +170,17 @@ describe.each(databaseTargets())('no key material leaves the server, on $name', 
       });
       secrets.push({ what: `sealed log key`, forms: [Buffer.from(row.secretCiphertext).toString('hex')] });
     }
+    // The witness's cosigning key (made when /witness/vkey was read above).
+    const witnessKeys = await ctx.db.selectFrom('witnessKeys').selectAll().execute();
+    expect(witnessKeys).toHaveLength(1);
+    for (const row of witnessKeys) {
+      const seed = Buffer.from(ctx.deps.keys.open(row.secretCiphertext, `witness-key:${row.id}`));
+      secrets.push({
+        what: 'witness key',
+        forms: [seed.toString('hex'), seed.toString('base64'), seed.toString('base64url'), base58btcEncode(seed)],
+      });
+      secrets.push({ what: `sealed witness key`, forms: [Buffer.from(row.secretCiphertext).toString('hex')] });
+    }
     const haystacks = [...seen, ...ctx.logLines];
     expect(seen.length).toBeGreaterThan(100);
     const leaks = secrets.flatMap((s) => s.forms.filter((f) => haystacks.some((h) => h.includes(f))).map(() => s.what));
