@@ -27,6 +27,8 @@ import { registerProjectRoutes } from './domains/assessments/project/routes.js';
 import { registerEndorsementRoutes } from './domains/endorsements/routes.js';
 import { registerRecordRoutes } from './domains/records/routes.js';
 import { registerLedgerRoutes } from './domains/ledger/routes.js';
+import { registerWitnessRoutes } from './domains/witness/routes.js';
+import { registerAnchorRoutes } from './domains/ledger/anchoring.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -127,6 +129,8 @@ export function createApp(deps: AppDeps) {
   registerEndorsementRoutes(app);
   registerRecordRoutes(app);
   registerLedgerRoutes(app);
+  registerWitnessRoutes(app);
+  registerAnchorRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

@@ -302,7 +302,7 @@ describe('ledger settings from the environment', () => {
         }
         return undefined;
       };
-      for (const env of [
+      const malformed: Record<string, string>[] = [
         { SKILLPROOF_LOG_WITNESSES: vkey },
         { SKILLPROOF_LOG_WITNESSES: 'https://w.example.org not-a-key' },
         { SKILLPROOF_LOG_WITNESSES: `https://w.example.org ${vkey}`, SKILLPROOF_LOG_WITNESS_QUORUM: '2' },
@@ -314,7 +314,8 @@ describe('ledger settings from the environment', () => {
           SKILLPROOF_ANCHOR_RFC3161_CERT: '/nonexistent',
         },
         { SKILLPROOF_ANCHOR_INTERVAL: '0' },
-      ]) {
+      ];
+      for (const env of malformed) {
         expect(refused(env), JSON.stringify(env)).toMatchObject({ code: 'ERR_VALIDATION', message: /SKILLPROOF_/ });
       }
     } finally {

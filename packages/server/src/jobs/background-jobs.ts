@@ -1,5 +1,7 @@
 import { issueNextBatchChunk } from '../domains/batches/issuance.js';
+import { logAnchoringStep } from '../domains/ledger/anchoring.js';
 import { logIntegrationStep } from '../domains/ledger/integrate.js';
+import { logWitnessingStep } from '../domains/ledger/witnessing.js';
 import { expiryReminderStep } from '../domains/renewals/reminders.js';
 import type { AppDeps } from '../http/env.js';
 import { startJobRunner, type JobRunner } from './runner.js';
@@ -16,7 +18,8 @@ export interface BackgroundJobsOptions {
 /**
  * The server's background work: bulk issuance of confirmed batches, signed on a pool of worker threads, the
  * transparency log's integration (new entries hashed into its tiles and a checkpoint signed, about once a second while
- * there are any), and expiry reminders (a scan every 15 minutes while nothing is due). Set the result
+ * there are any), the witnesses' cosignatures of each new checkpoint and its anchoring (when configured), and expiry
+ * reminders (a scan every 15 minutes while nothing is due). Set the result
  * as `deps.jobs` so that confirming a batch wakes it; `stop()` lets the chunk in progress commit, then stops the
  * signing threads.
  *
@@ -34,6 +37,8 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   });
   const reminders = expiryReminderStep(deps);
   const integrateLog = logIntegrationStep(deps);
+  const witnessLog = logWitnessingStep(deps);
+  const anchorLog = logAnchoringStep(deps);
   const runner = startJobRunner({
     step: async () => {
       const issued = await issueNextBatchChunk(deps, {
@@ -42,6 +47,9 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
       });
       // Every step, even while batches run: the log's checkpoint keeps up with issuance (about once a second).
       const integrated = await integrateLog();
+      // Then the witnesses' cosignatures of the new checkpoint: with a quorum required, the log serves it only after.
+      await witnessLog();
+      await anchorLog();
       return issued || integrated || (await reminders());
     },
     logger: deps.logger,

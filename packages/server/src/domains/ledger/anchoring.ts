@@ -3,6 +3,7 @@ import { parseCheckpoint, parseNote } from '@skillproof/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, LogAnchorsTable } from '../../db/schema.js';
 import { access } from '../../http/access.js';
+import { AppError } from '../../errors.js';
 import type { AppDeps, AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import type { AnchoredCheckpoint, LogAnchor } from './anchors.js';
@@ -42,8 +43,14 @@ export function logAnchoringStep(
   return async () => {
     const now = deps.clock().getTime();
     if (anchors.length === 0 || now - lastAt < intervalMs) return false;
+    const served = await servedCheckpoint(deps.db, deps).catch((e: unknown) => {
+      // With a witness quorum required, nothing is served until the first cosignatures: try again later.
+      if (e instanceof AppError && e.code === 'ERR_UNAVAILABLE') return undefined;
+      throw e;
+    });
+    if (!served) return false;
     lastAt = now;
-    const { note, size } = await servedCheckpoint(deps.db, deps);
+    const { note, size } = served;
     for (const anchor of anchors) {
       const latest = await deps.db
         .selectFrom('logAnchors')
