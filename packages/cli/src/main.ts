@@ -81,6 +81,22 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   cli
+    .command('log <action> [base-url]', "Audit an instance's transparency log: `log audit https://badges.example.edu`")
+    .option('--state <dir>', 'Where the state of each log audited is kept (default ~/.skillproof/audit)')
+    .option('--log-key <vkey>', 'The log key to trust (default: the saved one, else the one served, on first use)')
+    .option('--org <id>', 'Also require a log entry for every credential this organisation lists (needs --token)')
+    .option('--token <token>', 'An API token with credentials:read (or SKILLPROOF_TOKEN)')
+    .option('--credential <url>', 'Also require a log entry for this credential (id or uuid; repeatable)')
+    .option('--json', 'Print the report as JSON')
+    .action((action: string, baseUrl: string | undefined, options) => {
+      if (action !== 'audit') throw new UsageError(`Unknown log action ${JSON.stringify(action)}: use audit.`);
+      run = async () => {
+        const { logAudit } = await import('./commands/log-audit.js');
+        return logAudit(baseUrl, options);
+      };
+    });
+
+  cli
     .command('bake [image] [credential]', 'Bake a credential into a PNG or SVG image')
     .option('--out <file>', 'Where to write the baked image')
     .action((image: string | undefined, credential: string | undefined, options) => {
