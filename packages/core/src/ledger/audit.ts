@@ -232,7 +232,7 @@ export async function auditLog(options: AuditOptions): Promise<AuditReport> {
         return;
       }
       if (!('credential' in leaf)) return;
-      if (leaf.type === 'issue') found.add(leaf.credential);
+      if (leaf.type === 'issue' && wanted.has(leaf.credential)) found.add(leaf.credential);
       checks.push(() => credentials.check(leaf as CredentialLeaf, index));
     });
     await inBatches(checks, options.concurrency ?? 8);
