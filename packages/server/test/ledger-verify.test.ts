@@ -20,6 +20,7 @@ import {
   type Fetcher,
   type JsonObject,
   type LedgerCheckOptions,
+  type LogEvent,
   type VerificationCheck,
   type VerificationResult,
 } from '@skillproof/core';
@@ -268,7 +269,8 @@ describe.each(databaseTargets())('the verifier’s ledger check against a real i
     );
     const rows = await ctx.db.selectFrom('logEntries').select(['idx', 'leaf']).orderBy('idx').execute();
     const entry = await entryOf(id!);
-    const forgedLeaf = buildLeaf({ ...(parseLeaf(entry.leaf) as never), sha256: credentialDigest(forged) });
+    const logged = parseLeaf(entry.leaf) as Extract<LogEvent, { sha256: string }>;
+    const forgedLeaf = buildLeaf({ ...logged, sha256: credentialDigest(forged) });
     const tree = createMemoryTree();
     for (const r of rows) tree.append(leafHash(r.idx === entry.idx ? forgedLeaf : r.leaf));
     const note = signNote(formatCheckpoint({ origin: ORIGIN, size: tree.size, rootHash: tree.root() }), [
