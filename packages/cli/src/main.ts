@@ -37,6 +37,12 @@ export async function main(argv: string[]): Promise<number> {
     .command('verify [...inputs]', 'Verify credentials: JSON, JWT or baked PNG/SVG files, or URLs')
     .option('--json', 'Print the checks as JSON')
     .option('--offline', 'Never use the network (checks that need it are reported as unknown)')
+    .option('--ledger', "Check the issuer's transparency log holds this very credential (a .bundle.json always is)")
+    .option('--require-ledger', 'Fail a credential whose issuer names no transparency log')
+    .option('--proof <file>', 'The tlog-proof of the credential (offline ledger check), e.g. its .tlog-proof download')
+    .option('--log-key <vkey>', "Pin the log's verifier key instead of the DID document's (repeatable)")
+    .option('--witness <vkey>', 'A witness whose cosignature the checkpoint must carry (repeatable)')
+    .option('--quorum <n>', 'How many of the --witness keys must have cosigned (default: all)')
     .action((inputs: string[], options) => {
       run = () => verify(inputs, options);
     });
