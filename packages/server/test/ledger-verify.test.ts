@@ -158,6 +158,33 @@ describe.each(databaseTargets())('the verifier’s ledger check against a real i
     });
   });
 
+  it('POST /api/v1/verify runs the ledger check on ?ledger=check, and on a posted bundle with its proof', async () => {
+    const [id] = await issue(1);
+    await integrateLog(ctx.db, ctx.deps);
+    const post = (path: string, body: unknown) =>
+      ctx.app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    type Report = { verified: boolean; checks: Array<{ id: string; status: string; title: string; code?: string }> };
+    const plain = (await (await post('/api/v1/verify', await served(id!))).json()) as Report;
+    expect(plain.checks.map((c) => c.id)).not.toContain('ledger');
+    const checked = (await (await post('/api/v1/verify?ledger=check', await served(id!))).json()) as Report;
+    expect(checked.checks.at(-1)).toMatchObject({ id: 'ledger', status: 'passed', title: 'Transparency log' });
+    expect(checked.verified).toBe(true);
+    const bundle = (await (await ctx.app.request(`/credentials/${id}.bundle.json`)).json()) as JsonObject;
+    const fromBundle = (await (await post('/api/v1/verify', bundle)).json()) as Report;
+    expect(fromBundle.checks.at(-1)).toMatchObject({ id: 'ledger', status: 'passed' });
+    const { proof: _p, ...unsigned } = bundle['credential'] as JsonObject;
+    const { key } = await signingKeyFor(ctx.db, ctx.deps, orgId);
+    const altered = await signCredential({ ...unsigned, name: 'Altered' }, { key, created: '2026-06-01T12:00:00Z' });
+    const refused = (await (await post('/api/v1/verify', { ...bundle, credential: altered })).json()) as Report;
+    expect(refused.checks.at(-1)).toMatchObject({ id: 'ledger', status: 'failed', code: 'ERR_LOG_ENTRY_MISMATCH' });
+    expect(refused.verified).toBe(false);
+    expect((await post('/api/v1/verify?ledger=sometimes', await served(id!))).status).toBe(400);
+  });
+
   const vkey = async () => (await (await ctx.app.request('/log/vkey')).text()).trim();
 
   it('detects a stored credential altered after issuance, even when re-signed with the organisation’s key', async () => {

@@ -3,6 +3,7 @@ import {
   verifyCredential,
   type Fetcher,
   type JsonObject,
+  type LedgerCheckOptions,
   type VerificationResult,
 } from '@skillproof/core';
 import type { AppDeps } from '../../http/env.js';
@@ -11,8 +12,15 @@ import { createSelfFetcher, type InProcessApp } from '../../http/self-fetcher.js
 export interface Verifier {
   /** The app's self-fetcher: this instance's URLs in-process, others through `deps.fetcher`. */
   fetcher(deps: AppDeps): Fetcher;
-  /** Verifies a credential (object, JSON or JWT text, image bytes) with status checked, by the app's clock. */
-  verify(deps: AppDeps, input: JsonObject | string | Uint8Array): Promise<VerificationResult>;
+  /**
+   * Verifies a credential (object, JSON or JWT text, image bytes) with status checked, by the app's clock; with
+   * `ledger`, also against the issuer's transparency log.
+   */
+  verify(
+    deps: AppDeps,
+    input: JsonObject | string | Uint8Array,
+    options?: { ledger?: LedgerCheckOptions },
+  ): Promise<VerificationResult>;
 }
 
 /**
@@ -25,9 +33,14 @@ export function createVerifier(app: InProcessApp): Verifier {
   const fetcherFor = (deps: AppDeps) => (fetcher ??= createSelfFetcher(app, deps));
   return {
     fetcher: fetcherFor,
-    verify(deps, input) {
+    verify(deps, input, options = {}) {
       const f = fetcherFor(deps);
-      return verifyCredential(input, { fetcher: f, clock: deps.clock, resolver: createKeyResolver({ fetcher: f }) });
+      return verifyCredential(input, {
+        fetcher: f,
+        clock: deps.clock,
+        resolver: createKeyResolver({ fetcher: f }),
+        ...(options.ledger && { ledger: options.ledger }),
+      });
     },
   };
 }

@@ -1,8 +1,14 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isSkillproofError, type Fetcher, type JsonObject } from '@skillproof/core';
+import {
+  isCredentialBundle,
+  isSkillproofError,
+  type Fetcher,
+  type JsonObject,
+  type LedgerCheckOptions,
+} from '@skillproof/core';
 import { AppError, statusOf, type AppErrorCode } from '../../errors.js';
 import { access } from '../../http/access.js';
 import type { AppDeps, AppEnv } from '../../http/env.js';
@@ -12,8 +18,11 @@ import { explain, reportHtml, VerificationReport } from './explain.js';
 import { page, sendPage, type Html } from './layout.js';
 import type { Verifier } from './verifier.js';
 
-/** A credential to verify: as sent (object, text or bytes), or the address to fetch it from. */
-type VerifyInput = { credential: JsonObject | string | Uint8Array } | { url: string };
+/**
+ * A credential to verify: as sent (object, text or bytes; from a download bundle, with its tlog-proof), or the
+ * address to fetch it from.
+ */
+type VerifyInput = { credential: JsonObject | string | Uint8Array; tlogProof?: string } | { url: string };
 
 const FETCH_ACCEPT =
   'application/vc+ld+json, application/ld+json;q=0.9, application/vc+jwt;q=0.9, application/json;q=0.8, ' +
@@ -32,8 +41,16 @@ const verifyApi = route({
     '`file` (or `credential` text, or `url`), or `{ "url": "https://…" }` to have it fetched (HTTPS, ≤ 10 MiB). ' +
     'Every check (format, schema, proof, issuer, validity, status) comes back passed, failed, unknown (could not be ' +
     'made) or skipped, with a code and a plain-language message. Input that holds no credential at all is a 400 ' +
-    'with the code of what was wrong with it.',
+    'with the code of what was wrong with it. `?ledger=check` adds the `ledger` check (the issuer’s transparency ' +
+    'log holds this very document), `?ledger=require` also fails a credential whose issuer names no log; a download ' +
+    'bundle (`{ credential, tlogProof, didDocument }`, from `/credentials/<id>.bundle.json`) is checked with its proof.',
   request: {
+    query: z.object({
+      ledger: z
+        .enum(['check', 'require'])
+        .optional()
+        .openapi({ description: 'Also check the issuer’s transparency log (`require`: a log must be named).' }),
+    }),
     body: {
       required: true,
       content: {
@@ -97,10 +114,15 @@ const verifyForm = route({
 });
 
 export function registerVerifyRoutes(app: OpenAPIHono<AppEnv>, verifier: Verifier): void {
-  const run = async (deps: AppDeps, input: VerifyInput) => {
+  const run = async (deps: AppDeps, input: VerifyInput, mode?: 'check' | 'require') => {
     const credential =
       'url' in input ? await fetchCredential(deps, verifier.fetcher(deps), input.url) : input.credential;
-    const report = explain(await verifier.verify(deps, credential));
+    const proof = 'tlogProof' in input ? input.tlogProof : undefined;
+    const ledger: LedgerCheckOptions | undefined =
+      mode !== undefined || proof !== undefined
+        ? { ...(proof !== undefined && { proof }), ...(mode === 'require' && { required: true }) }
+        : undefined;
+    const report = explain(await verifier.verify(deps, credential, ledger ? { ledger } : {}));
     if (!report.credential) {
       // Nothing in the input could be read as a credential: that is a bad request, with the format check's code.
       const format = report.checks.find((c) => c.id === 'format' && c.status === 'failed');
@@ -113,7 +135,9 @@ export function registerVerifyRoutes(app: OpenAPIHono<AppEnv>, verifier: Verifie
     return report;
   };
 
-  app.openapi(verifyApi, async (c) => c.json(await run(c.get('deps'), await readInput(c)), 200));
+  app.openapi(verifyApi, async (c) =>
+    c.json(await run(c.get('deps'), await readInput(c), c.req.valid('query').ledger), 200),
+  );
 
   app.openapi(verifyPage, (c) => sendPage(c, verifyPageHtml()));
 
@@ -157,6 +181,7 @@ async function readInput(c: Context<AppEnv>): Promise<VerifyInput> {
       return { credential: text }; // verification names the JSON error
     }
     if (typeof parsed === 'string') return { credential: parsed };
+    if (isCredentialBundle(parsed)) return { credential: parsed.credential, tlogProof: parsed.tlogProof };
     if (isUrlRequest(parsed)) {
       if (typeof parsed.url !== 'string') throw new AppError('ERR_VALIDATION', 'url: must be a string (an HTTPS URL).');
       return { url: parsed.url };
