@@ -14,9 +14,8 @@ import { children, DerError, encode, readElement, TAG } from '../src/domains/led
 import { integrateLog } from '../src/domains/ledger/integrate.js';
 import { createRfc3161Anchor, timestampRequest } from '../src/domains/ledger/rfc3161-anchor.js';
 import { servedCheckpoint } from '../src/domains/ledger/serve.js';
-import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { anonymous, createOrg, createSampleAchievement } from './helpers/fixtures.js';
+import { issueMany, anonymous, createOrg, createSampleAchievement } from './helpers/fixtures.js';
 
 /**
  * A real RFC 3161 time-stamping authority: OpenSSL's (`openssl ts -reply`), with its own P-256 key and a certificate
@@ -146,14 +145,7 @@ describe.each(databaseTargets())('anchoring the log on $name', (target) => {
   async function issueAndIntegrate(n: number) {
     const { id: orgId } = await createOrg(ctx);
     const { achievementId } = await createSampleAchievement(ctx, orgId);
-    await ctx.db.transaction().execute((tx) =>
-      issueCredentials(tx, ctx.deps, {
-        orgId,
-        achievementId,
-        items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `a${i}@example.org` }, notify: false })),
-        actor: null,
-      }),
-    );
+    await issueMany(ctx, orgId, achievementId, n);
     await integrateLog(ctx.db, ctx.deps);
   }
 

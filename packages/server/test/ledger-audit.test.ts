@@ -7,10 +7,9 @@ import {
   type AuditReport,
   type AuditState,
 } from '@skillproof/core';
-import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { integrateLog } from '../src/domains/ledger/integrate.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member, tokenFor } from './helpers/fixtures.js';
+import { issueMany, createSampleAchievement, member, tokenFor } from './helpers/fixtures.js';
 
 /**
  * `auditLog` against a real instance (its get routed to the in-process app): a sound log passes, and altering,
@@ -58,15 +57,7 @@ describe.each(databaseTargets())('log audit of a real instance on $name', (targe
   }
 
   async function issue(n: number) {
-    const rows = await ctx.db.transaction().execute((tx) =>
-      issueCredentials(tx, ctx.deps, {
-        orgId,
-        achievementId,
-        items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `a${i}@example.org` }, notify: false })),
-        actor: null,
-      }),
-    );
-    ids.push(...rows.map((r) => r.id));
+    ids.push(...(await issueMany(ctx, orgId, achievementId, n)).map((r) => r.id));
   }
 
   beforeAll(async () => {

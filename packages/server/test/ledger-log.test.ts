@@ -34,6 +34,7 @@ import { orgDid } from '../src/domains/orgs/identity.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
 import {
+  issueMany,
   anonymous,
   createOrg,
   createSampleAchievement,
@@ -101,14 +102,7 @@ describe.each(databaseTargets())('transparency log on $name', (target) => {
       .document as JsonObject;
 
   async function issueDirect(orgId: string, achievementId: string, n: number) {
-    const rows = await ctx.db.transaction().execute((tx) =>
-      issueCredentials(tx, ctx.deps, {
-        orgId,
-        achievementId,
-        items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `l${i}@example.org` }, notify: false })),
-        actor: null,
-      }),
-    );
+    const rows = await issueMany(ctx, orgId, achievementId, n);
     issued.push(...rows.map((r) => r.id));
     return rows;
   }

@@ -25,13 +25,12 @@ import {
   type VerificationResult,
 } from '@skillproof/core';
 import { createSelfFetcher } from '../src/http/self-fetcher.js';
-import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { integrateLog } from '../src/domains/ledger/integrate.js';
 import { logSigner } from '../src/domains/ledger/log-key.js';
 import { orgDid } from '../src/domains/orgs/identity.js';
 import { signingKeyFor } from '../src/domains/orgs/signing-keys.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
-import { createSampleAchievement, member } from './helpers/fixtures.js';
+import { issueMany, createSampleAchievement, member } from './helpers/fixtures.js';
 
 const ORIGIN = 'skillproof.test/log';
 
@@ -57,16 +56,9 @@ describe.each(databaseTargets())('the verifier’s ledger check against a real i
   afterAll(() => ctx?.close());
 
   async function issue(n: number): Promise<string[]> {
-    const rows = await ctx.db.transaction().execute((tx) =>
-      issueCredentials(tx, ctx.deps, {
-        orgId,
-        achievementId,
-        items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `v${i}@example.org` }, notify: false })),
-        actor: null,
-      }),
-    );
-    return rows.map((r) => r.id);
+    return (await issueMany(ctx, orgId, achievementId, n)).map((r) => r.id);
   }
+
   const stored = async (id: string) =>
     (await ctx.db.selectFrom('credentials').select('document').where('id', '=', id).executeTakeFirstOrThrow())
       .document as JsonObject;

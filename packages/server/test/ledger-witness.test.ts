@@ -10,7 +10,6 @@ import {
   verifyConsistency,
   verifyTlogProof,
 } from '@skillproof/core';
-import { issueCredentials } from '../src/domains/issuing/issue.js';
 import { logConsistencyProof } from '../src/domains/ledger/consistency.js';
 import { findLatestCheckpoint, integrateLog } from '../src/domains/ledger/integrate.js';
 import { logSigner, logVerifierKey } from '../src/domains/ledger/log-key.js';
@@ -18,7 +17,7 @@ import { logWitnessingStep, requestCosignatures } from '../src/domains/ledger/wi
 import { witnessCosigner } from '../src/domains/witness/witness-key.js';
 import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
 import { expectError } from './helpers/errors.js';
-import { createOrg, createSampleAchievement } from './helpers/fixtures.js';
+import { issueMany, createOrg, createSampleAchievement } from './helpers/fixtures.js';
 
 const A = 'https://a.skillproof.test';
 const B = 'https://b.skillproof.test';
@@ -74,16 +73,9 @@ describe.each(databaseTargets())('two instances witnessing each other on $name',
 
   async function issue(ctx: TestContext, n: number): Promise<string[]> {
     const { orgId, achievementId } = orgs.get(ctx)!;
-    const rows = await ctx.db.transaction().execute((tx) =>
-      issueCredentials(tx, ctx.deps, {
-        orgId,
-        achievementId,
-        items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `w${i}@example.org` }, notify: false })),
-        actor: null,
-      }),
-    );
-    return rows.map((r) => r.id);
+    return (await issueMany(ctx, orgId, achievementId, n)).map((r) => r.id);
   }
+
   /** Issues n credentials and integrates them into a new checkpoint; its size. */
   async function grow(ctx: TestContext, n: number): Promise<number> {
     await issue(ctx, n);

@@ -3,6 +3,7 @@ import type { AccountKind, Role } from '../../src/db/schema.js';
 import { createOrganization } from '../../src/domains/orgs/service.js';
 import { createAchievement } from '../../src/domains/achievements/service.js';
 import { AchievementDefinition } from '../../src/domains/achievements/definition.js';
+import { issueCredentials } from '../../src/domains/issuing/issue.js';
 import { SESSION_COOKIE } from '../../src/http/authenticate.js';
 import { hashPassword } from '../../src/security/passwords.js';
 import { newSecret, secretHash } from '../../src/security/tokens.js';
@@ -136,4 +137,16 @@ export async function issuerWithAchievement(ctx: TestContext, overrides: Record<
   const issuer = await member(ctx, 'issuer');
   const { achievementId } = await createSampleAchievement(ctx, issuer.orgId, overrides);
   return { ...issuer, achievementId };
+}
+
+/** Issues `n` credentials of an achievement straight through `issueCredentials` (no mail), in one transaction. */
+export async function issueMany(ctx: TestContext, orgId: string, achievementId: string, n: number) {
+  return ctx.db.transaction().execute((tx) =>
+    issueCredentials(tx, ctx.deps, {
+      orgId,
+      achievementId,
+      items: Array.from({ length: n }, (_, i) => ({ recipient: { email: `learner${i}@example.org` }, notify: false })),
+      actor: null,
+    }),
+  );
 }
