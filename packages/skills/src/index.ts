@@ -5,3 +5,5 @@
 export { createSkillIndex, createSkillIndexAsync } from './create-skill-index.js';
 export type { SkillDocument, SkillHit, SkillIndex, SkillMatch, SkillSearchOptions } from './create-skill-index.js';
 export { foldText, labelKey, termsOf } from './normalize.js';
+export { isSkillsError, SkillsError } from './skills-error.js';
+export type { SkillsErrorCode } from './skills-error.js';
