@@ -7,7 +7,8 @@
  * runs in the same section, so the two figures always come from the same data.
  */
 import { readFile } from 'node:fs/promises';
-import { termsOf } from '../../packages/skills/src/index.js';
+import { createSkillExtractor, termsOf } from '../../packages/skills/src/index.js';
+import { buildSkillModel } from '../build-skill-model.js';
 import { readShippedRows } from './shipped-data.js';
 
 const DATA = new URL('./data/decorte/', import.meta.url);
@@ -146,7 +147,11 @@ export async function run(): Promise<{ metrics: Record<string, number | string>;
   const skills = await readEscoSkills();
   const labels = new Set(skills.map((s) => s.label));
   const sets = { tech: await readGold('tech'), house: await readGold('house') };
-  const rankers: [string, Ranker][] = [['bm25', plainBm25(skills)]];
+  const extractor = createSkillExtractor(await buildSkillModel());
+  const rankers: [string, Ranker][] = [
+    ['bm25', plainBm25(skills)],
+    ['extractor', (sentence) => extractor.extract(sentence, { top: DEPTH }).map((s) => s.label)],
+  ];
 
   const metrics: Record<string, number | string> = {};
   const report: string[] = [];

@@ -150,6 +150,18 @@ export async function main(argv: string[]): Promise<number> {
       };
     });
 
+  cli
+    .command('skills <action>', 'Map text to ESCO skills, offline: `skills extract` reads one text per line on stdin')
+    .option('--top <k>', 'How many skills per text (default 10, at most 100)')
+    .option('--json', 'One JSON line per input: {"text","skills":[{"uri","label","score"}]}')
+    .action((action: string, options: { top?: string; json?: boolean }) => {
+      if (action !== 'extract') throw new UsageError(`Unknown skills action ${JSON.stringify(action)}: use extract.`);
+      run = async () => {
+        const { skillsExtract } = await import('./commands/skills-extract.js');
+        return skillsExtract(options);
+      };
+    });
+
   cli.help();
   cli.version('0.1.0');
 

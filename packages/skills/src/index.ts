@@ -7,3 +7,10 @@ export type { SkillDocument, SkillHit, SkillIndex, SkillMatch, SkillSearchOption
 export { foldText, labelKey, termsOf } from './normalize.js';
 export { isSkillsError, SkillsError } from './skills-error.js';
 export type { SkillsErrorCode } from './skills-error.js';
+export { createSkillExtractor, MAX_EXTRACT_CHARS } from './extract/create-skill-extractor.js';
+export type {
+  ExtractedSkill,
+  ExtractOptions,
+  ExtractorSkill,
+  SkillExtractor,
+} from './extract/create-skill-extractor.js';

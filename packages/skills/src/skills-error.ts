@@ -5,7 +5,9 @@
  */
 export type SkillsErrorCode =
   /** A plan's request is malformed (unknown cost measure, negative budget, duplicate credential ids, …). */
-  'ERR_PLAN_INPUT';
+  | 'ERR_PLAN_INPUT'
+  /** A skill extractor's catalogue or text is malformed (a skill without uri or label, two with one uri, no string). */
+  | 'ERR_EXTRACT_INPUT';
 
 /**
  * The one error class of `@skillproof/skills`.

@@ -1,0 +1,597 @@
+import { SkillsError } from '../skills-error.js';
+import type { MilpProblem, MilpRow, MilpSolver } from './milp-solver.js';
+
+/** What a plan's cost counts: study hours, price, or the number of credentials. */
+export type PlanCostMeasure = 'hours' | 'price' | 'count';
+
+/** One skill of the gap a plan should close. */
+export interface PlanGoalSkill {
+  /** The skill's id (an ESCO URI, …): what catalogue credentials name. */
+  readonly skill: string;
+  /** How it is named in explanations (default: the id). */
+  readonly label?: string;
+  /** How much covering it is worth (> 0); only matters with a budget. */
+  readonly weight: number;
+  /** Essential to the goal (counted apart in explanations). */
+  readonly essential?: boolean;
+  /** The level the learner must reach; a credential teaching the skill at a lower level does not cover it. */
+  readonly level?: number;
+}
+
+export interface PlanGoal {
+  /** The goal's name for explanations ("Data Analyst"). */
+  readonly name?: string;
+  /** The missing skills, each once. */
+  readonly skills: readonly PlanGoalSkill[];
+}
+
+/** A credential that can be earned: an organisation's published achievement. */
+export interface CatalogueCredential {
+  readonly id: string;
+  readonly name: string;
+  /** A credential without a figure for the request's measure cannot be planned with that measure. */
+  readonly cost: { readonly hours?: number; readonly price?: number };
+  /** The skills it teaches; without a level it covers the skill at any required level. */
+  readonly skills: readonly { readonly skill: string; readonly level?: number }[];
+  /** Credentials that must be held or earned first. */
+  readonly prerequisites: readonly string[];
+}
+
+export interface PlanRequest {
+  readonly goal: PlanGoal;
+  readonly catalogue: readonly CatalogueCredential[];
+  /** Ids of credentials the learner already holds: they satisfy prerequisites and are not planned again. */
+  readonly held?: readonly string[];
+  readonly measure: PlanCostMeasure;
+  /** With a budget the plan covers as much weight as the budget allows; without one it covers every coverable skill. */
+  readonly budget?: number;
+}
+
+export interface PlanOptions {
+  /** An exact MILP solver (see `loadHighsSolver`); without one the plan is greedy. */
+  readonly solver?: MilpSolver;
+  /** Use the solver when there is one (default true); false gives the greedy plan, as the evaluation compares. */
+  readonly exact?: boolean;
+  /** The solver's time limit per solve (default 2 s). */
+  readonly timeLimitSeconds?: number;
+  /** Larger models (credentials after pruning to the gap and its prerequisites) go to greedy (default 5,000). */
+  readonly maxExactCredentials?: number;
+}
+
+/** One credential of the path, in an order that earns every prerequisite before what needs it. */
+export interface PlanStep {
+  readonly id: string;
+  readonly name: string;
+  readonly cost: number;
+  /** Gap skills this step is the first in the path to cover, in goal order. */
+  readonly covers: readonly string[];
+  /** How many of `covers` are essential. */
+  readonly coversEssential: number;
+  /** Its prerequisites that are earned earlier in this path (held ones are not listed). */
+  readonly needs: readonly string[];
+  /** "Covers 4 of 7 missing essential skills for Data Analyst (…); needs SQL Basics first; 20 hours." */
+  readonly explanation: string;
+}
+
+/**
+ * What the result promises. `optimal`: HiGHS proved no cheaper plan covers the same (or, with a budget, no plan within
+ * it covers more weight, and none covering as much is cheaper). `greedy`: the stated factor is proved for this instance
+ * (`factor` absent when none is).
+ */
+export type PlanGuarantee =
+  | { readonly kind: 'optimal' }
+  | { readonly kind: 'greedy-cost'; readonly factor: number; readonly statement: string }
+  | { readonly kind: 'greedy-coverage'; readonly factor?: number; readonly statement: string };
+
+export interface LearningPlan {
+  readonly method: 'exact' | 'greedy';
+  /** Why greedy: no solver, asked for, model too large, or the solver did not prove optimality in time. */
+  readonly fallback?: 'no-solver' | 'requested' | 'too-large' | 'not-proved';
+  readonly guarantee: PlanGuarantee;
+  readonly measure: PlanCostMeasure;
+  readonly steps: readonly PlanStep[];
+  readonly totalCost: number;
+  /** Gap skills the plan covers, in goal order. */
+  readonly covered: readonly string[];
+  /** Coverable gap skills left out (only with a budget). */
+  readonly uncovered: readonly string[];
+  /** Gap skills no obtainable catalogue credential covers at the required level. */
+  readonly uncoverable: readonly string[];
+  readonly coveredWeight: number;
+  readonly totalWeight: number;
+}
+
+const MEASURES: readonly PlanCostMeasure[] = ['hours', 'price', 'count'];
+
+/** The instance after pruning: only credentials that cover a gap skill, and their prerequisite closures. */
+interface Model {
+  /** Credential indices into the catalogue, sorted by id so that the same request builds the same model. */
+  readonly credentials: readonly number[];
+  readonly cost: readonly number[];
+  /** Per model credential: the gap skills (indices into goal.skills) it covers. */
+  readonly covers: readonly (readonly number[])[];
+  /** Per model credential: its direct prerequisites not held (model indices). */
+  readonly prerequisites: readonly (readonly number[])[];
+  /** Per model credential: itself and every prerequisite to earn first, transitively (model indices). */
+  readonly closure: readonly (readonly number[])[];
+  /** Gap skills some model credential covers. */
+  readonly coverable: readonly number[];
+  readonly uncoverable: readonly number[];
+}
+
+/**
+ * Chooses catalogue credentials that close a skill gap at least cost (hours, price or count), respecting prerequisites
+ * and an optional budget, and orders them into a path with an explanation per step. With a solver (HiGHS) the choice
+ * is an exact MILP; otherwise, or when the model is too large or optimality is not proved in time, it is greedy with
+ * the bound it guarantees. The same request gives the same plan.
+ *
+ * @example
+ * const plan = planLearningPath(
+ *   {
+ *     goal: { name: 'Data Analyst', skills: [{ skill: 'sql', weight: 1, essential: true }] },
+ *     catalogue: [{ id: 'c1', name: 'SQL Basics', cost: { hours: 20 }, skills: [{ skill: 'sql' }], prerequisites: [] }],
+ *     measure: 'hours',
+ *   },
+ *   { solver: await loadHighsSolver() },
+ * );
+ * plan.steps[0]?.explanation; // "Covers 1 of 1 missing essential skills for Data Analyst (sql); 20 hours."
+ */
+export function planLearningPath(request: PlanRequest, options: PlanOptions = {}): LearningPlan {
+  checkRequest(request);
+  const model = buildModel(request);
+  const { solver, exact = true, timeLimitSeconds = 2, maxExactCredentials = 5000 } = options;
+  let chosen: number[] | undefined;
+  let fallback: LearningPlan['fallback'];
+  if (!solver) fallback = 'no-solver';
+  else if (!exact) fallback = 'requested';
+  else if (model.credentials.length > maxExactCredentials) fallback = 'too-large';
+  else {
+    chosen = solveExactly(request, model, solver, timeLimitSeconds);
+    if (!chosen) fallback = 'not-proved';
+  }
+  const guarantee: PlanGuarantee = chosen ? { kind: 'optimal' } : greedyGuarantee(request, model);
+  chosen ??= request.budget === undefined ? greedyCover(model) : greedyBudget(request, model);
+  return describePlan(request, model, chosen, fallback === undefined ? 'exact' : 'greedy', fallback, guarantee);
+}
+
+function fail(message: string, path: string): never {
+  throw new SkillsError('ERR_PLAN_INPUT', message, { path });
+}
+
+function checkRequest(request: PlanRequest): void {
+  if (!MEASURES.includes(request.measure)) fail(`measure must be one of ${MEASURES.join(', ')}.`, '$.measure');
+  if (request.budget !== undefined && !(Number.isFinite(request.budget) && request.budget >= 0)) {
+    fail('budget must be a finite number ≥ 0 (omit it to cover every coverable skill).', '$.budget');
+  }
+  const skills = new Set<string>();
+  request.goal.skills.forEach((s, i) => {
+    if (typeof s.skill !== 'string' || s.skill === '')
+      fail('each goal skill needs an id.', `$.goal.skills[${i}].skill`);
+    if (skills.has(s.skill)) fail(`goal skill ${s.skill} is listed twice.`, `$.goal.skills[${i}].skill`);
+    skills.add(s.skill);
+    if (!(Number.isFinite(s.weight) && s.weight > 0))
+      fail('weight must be a finite number > 0.', `$.goal.skills[${i}].weight`);
+  });
+  const ids = new Set<string>();
+  request.catalogue.forEach((c, i) => {
+    if (typeof c.id !== 'string' || c.id === '') fail('each credential needs an id.', `$.catalogue[${i}].id`);
+    if (ids.has(c.id)) fail(`credential id ${c.id} is used twice.`, `$.catalogue[${i}].id`);
+    ids.add(c.id);
+    for (const key of ['hours', 'price'] as const) {
+      const v = c.cost[key];
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+        fail(`${key} must be ≥ 0.`, `$.catalogue[${i}].cost.${key}`);
+    }
+  });
+}
+
+function costOf(c: CatalogueCredential, measure: PlanCostMeasure): number | undefined {
+  return measure === 'count' ? 1 : c.cost[measure];
+}
+
+function buildModel(request: PlanRequest): Model {
+  const { catalogue, goal, measure } = request;
+  const held = new Set(request.held ?? []);
+  const byId = new Map(catalogue.map((c, i) => [c.id, i]));
+  // Obtainable: priced in this measure, not held, and every prerequisite held or obtainable. A prerequisite cycle, an
+  // unknown prerequisite or an unpriced one makes a credential unobtainable rather than the request invalid: a shared
+  // catalogue from many organisations can have any of these, and the rest of it is still usable.
+  const obtainable = new Map<number, boolean>();
+  const visiting = new Set<number>();
+  const isObtainable = (i: number): boolean => {
+    const known = obtainable.get(i);
+    if (known !== undefined) return known;
+    if (visiting.has(i)) return false;
+    visiting.add(i);
+    const c = catalogue[i]!;
+    const ok =
+      costOf(c, measure) !== undefined &&
+      c.prerequisites.every((p) => {
+        if (held.has(p)) return true;
+        const j = byId.get(p);
+        return j !== undefined && isObtainable(j);
+      });
+    visiting.delete(i);
+    obtainable.set(i, ok);
+    return ok;
+  };
+  const gapIndex = new Map(goal.skills.map((s, k) => [s.skill, k]));
+  const coversOf = (c: CatalogueCredential): number[] => {
+    const out = new Set<number>();
+    for (const t of c.skills) {
+      const k = gapIndex.get(t.skill);
+      if (k === undefined) continue;
+      const need = goal.skills[k]!.level;
+      if (need === undefined || t.level === undefined || t.level >= need) out.add(k);
+    }
+    return [...out].sort((a, b) => a - b);
+  };
+  const inModel = new Set<number>();
+  const addWithPrerequisites = (i: number): void => {
+    if (inModel.has(i)) return;
+    inModel.add(i);
+    for (const p of catalogue[i]!.prerequisites) if (!held.has(p)) addWithPrerequisites(byId.get(p)!);
+  };
+  catalogue.forEach((c, i) => {
+    if (!held.has(c.id) && coversOf(c).length > 0 && isObtainable(i)) addWithPrerequisites(i);
+  });
+  const credentials = [...inModel].sort((a, b) => (catalogue[a]!.id < catalogue[b]!.id ? -1 : 1));
+  const local = new Map(credentials.map((i, j) => [i, j]));
+  const prerequisites = credentials.map((i) =>
+    [...new Set(catalogue[i]!.prerequisites.filter((p) => !held.has(p)).map((p) => local.get(byId.get(p)!)!))].sort(
+      (a, b) => a - b,
+    ),
+  );
+  const closure: number[][] = [];
+  const closureOf = (j: number): number[] => {
+    const known = closure[j];
+    if (known) return known;
+    const all = new Set<number>([j]);
+    for (const p of prerequisites[j]!) for (const q of closureOf(p)) all.add(q);
+    return (closure[j] = [...all].sort((a, b) => a - b));
+  };
+  credentials.forEach((_, j) => closureOf(j));
+  const covers = credentials.map((i) => coversOf(catalogue[i]!));
+  const coverableSet = new Set(covers.flat());
+  const coverable: number[] = [];
+  const uncoverable: number[] = [];
+  goal.skills.forEach((_, k) => (coverableSet.has(k) ? coverable : uncoverable).push(k));
+  return {
+    credentials,
+    cost: credentials.map((i) => costOf(catalogue[i]!, measure)!),
+    covers,
+    prerequisites,
+    closure,
+    coverable,
+    uncoverable,
+  };
+}
+
+/** Checks a chosen set the way a learner would: prerequisites, budget, and (without a budget) full coverage. */
+function isAdmissible(request: PlanRequest, model: Model, chosen: readonly number[]): boolean {
+  const set = new Set(chosen);
+  if (!chosen.every((j) => model.prerequisites[j]!.every((p) => set.has(p)))) return false;
+  const cost = chosen.reduce((sum, j) => sum + model.cost[j]!, 0);
+  if (request.budget !== undefined) return cost <= request.budget * (1 + 1e-12) + 1e-9;
+  const covered = new Set(chosen.flatMap((j) => model.covers[j]!));
+  return model.coverable.every((k) => covered.has(k));
+}
+
+function coveredWeight(request: PlanRequest, model: Model, chosen: readonly number[]): number {
+  const covered = new Set(chosen.flatMap((j) => model.covers[j]!));
+  return [...covered].reduce((sum, k) => sum + request.goal.skills[k]!.weight, 0);
+}
+
+function totalCost(model: Model, chosen: readonly number[]): number {
+  return chosen.reduce((sum, j) => sum + model.cost[j]!, 0);
+}
+
+/**
+ * The MILP: binary x_j per model credential; x_j ≤ x_p for each prerequisite p not held (transitivity follows). Without
+ * a budget: min Σ c_j x_j s.t. every coverable gap skill has Σ_{j covers s} x_j ≥ 1. With one: y_s ∈ [0, 1],
+ * y_s ≤ Σ_{j covers s} x_j, Σ c_j x_j ≤ B, max Σ w_s y_s; then a second solve finds the cheapest plan reaching that
+ * weight. Returns undefined unless optimality was proved and the solution passes {@link isAdmissible}.
+ */
+function solveExactly(
+  request: PlanRequest,
+  model: Model,
+  solver: MilpSolver,
+  timeLimitSeconds: number,
+): number[] | undefined {
+  const n = model.credentials.length;
+  if (n === 0) return [];
+  const coveredBy = new Map<number, number[]>();
+  model.covers.forEach((ks, j) => ks.forEach((k) => coveredBy.set(k, [...(coveredBy.get(k) ?? []), j])));
+  const prerequisiteRows: MilpRow[] = model.prerequisites.flatMap((ps, j) =>
+    ps.map((p) => ({ columns: [j, p], coefficients: [1, -1], lower: -Infinity, upper: 0 })),
+  );
+  const pick = (values: readonly number[] | undefined): number[] | undefined => {
+    if (!values) return undefined;
+    const chosen = model.credentials.map((_, j) => j).filter((j) => values[j]! > 0.5);
+    return isAdmissible(request, model, chosen) ? chosen : undefined;
+  };
+  if (request.budget === undefined) {
+    const problem: MilpProblem = {
+      sense: 'minimize',
+      objective: model.cost,
+      upper: new Array<number>(n).fill(1),
+      integer: new Array<boolean>(n).fill(true),
+      rows: [
+        ...model.coverable.map((k) => {
+          const js = coveredBy.get(k)!;
+          return { columns: js, coefficients: js.map(() => 1), lower: 1, upper: Infinity };
+        }),
+        ...prerequisiteRows,
+      ],
+    };
+    const solution = solver(problem, { timeLimitSeconds });
+    return solution.status === 'optimal' ? pick(solution.values) : undefined;
+  }
+  const m = model.coverable.length;
+  const weights = model.coverable.map((k) => request.goal.skills[k]!.weight);
+  const all = [...Array(n + m).keys()];
+  const coverRows: MilpRow[] = model.coverable.map((k, s) => {
+    const js = coveredBy.get(k)!;
+    return { columns: [n + s, ...js], coefficients: [1, ...js.map(() => -1)], lower: -Infinity, upper: 0 };
+  });
+  const budgetRow: MilpRow = {
+    columns: all.slice(0, n),
+    coefficients: [...model.cost],
+    lower: -Infinity,
+    upper: request.budget,
+  };
+  const base = {
+    upper: new Array<number>(n + m).fill(1),
+    integer: all.map((j) => j < n),
+    rows: [...coverRows, ...prerequisiteRows, budgetRow],
+  };
+  const first = solver(
+    { ...base, sense: 'maximize', objective: [...new Array<number>(n).fill(0), ...weights] },
+    { timeLimitSeconds },
+  );
+  const best = first.status === 'optimal' ? pick(first.values) : undefined;
+  if (!best) return undefined;
+  const reached = coveredWeight(request, model, best);
+  // Second solve: the cheapest plan reaching that weight. The row is relaxed by a relative 1e-9 for floating point;
+  // its answer is kept only if it really reaches the weight (checked exactly below), else the first answer stands.
+  const second = solver(
+    {
+      ...base,
+      sense: 'minimize',
+      objective: [...model.cost, ...new Array<number>(m).fill(0)],
+      rows: [
+        ...base.rows,
+        {
+          columns: all.slice(n),
+          coefficients: weights,
+          lower: reached - 1e-9 * Math.max(1, reached),
+          upper: Infinity,
+        },
+      ],
+    },
+    { timeLimitSeconds },
+  );
+  const cheaper = second.status === 'optimal' ? pick(second.values) : undefined;
+  return cheaper &&
+    coveredWeight(request, model, cheaper) >= reached &&
+    totalCost(model, cheaper) <= totalCost(model, best)
+    ? cheaper
+    : best;
+}
+
+/** The chosen set grown by one closure: the closure's credentials not yet chosen, and what they newly cover. */
+function marginal(model: Model, chosen: ReadonlySet<number>, covered: ReadonlySet<number>, j: number) {
+  const added = model.closure[j]!.filter((q) => !chosen.has(q));
+  const cost = added.reduce((sum, q) => sum + model.cost[q]!, 0);
+  const gains = new Set<number>();
+  for (const q of added) for (const k of model.covers[q]!) if (!covered.has(k)) gains.add(k);
+  return { added, cost, gains: [...gains] };
+}
+
+/**
+ * Greedy weighted set cover over prerequisite closures (Chvátal 1979): repeatedly take the credential whose not yet
+ * chosen closure covers the most uncovered gap skills per unit of cost, then drop any credential that nothing needs and
+ * whose skills the rest still cover (which only lowers the cost).
+ */
+function greedyCover(model: Model): number[] {
+  const chosen = new Set<number>();
+  const covered = new Set<number>();
+  while (model.coverable.some((k) => !covered.has(k))) {
+    let best: ReturnType<typeof marginal> | undefined;
+    for (let j = 0; j < model.credentials.length; j++) {
+      if (chosen.has(j)) continue;
+      const m = marginal(model, chosen, covered, j);
+      if (m.gains.length === 0) continue;
+      // a/b > c/d as a·d > c·b, so that free credentials (cost 0) rank first without dividing by zero.
+      const better =
+        !best ||
+        m.gains.length * best.cost > best.gains.length * m.cost ||
+        (m.gains.length * best.cost === best.gains.length * m.cost &&
+          (m.gains.length > best.gains.length || (m.gains.length === best.gains.length && m.cost < best.cost)));
+      if (better) best = m;
+    }
+    // Every coverable skill has some model credential covering it, so best is always found here.
+    for (const q of best!.added) chosen.add(q);
+    for (const k of best!.gains) covered.add(k);
+  }
+  return prune(model, [...chosen], (kept) => {
+    const c = new Set(kept.flatMap((j) => model.covers[j]!));
+    return model.coverable.every((k) => c.has(k));
+  });
+}
+
+/**
+ * Greedy budgeted maximum coverage over prerequisite closures (Khuller, Moss & Naor 1999): repeatedly take the
+ * affordable closure with the most newly covered weight per unit of cost; the answer is the better of that and the
+ * best single affordable closure.
+ */
+function greedyBudget(request: PlanRequest, model: Model): number[] {
+  const budget = request.budget!;
+  const weight = (ks: readonly number[]) => ks.reduce((sum, k) => sum + request.goal.skills[k]!.weight, 0);
+  const chosen = new Set<number>();
+  const covered = new Set<number>();
+  let spent = 0;
+  for (;;) {
+    let best: (ReturnType<typeof marginal> & { w: number }) | undefined;
+    for (let j = 0; j < model.credentials.length; j++) {
+      if (chosen.has(j)) continue;
+      const m = marginal(model, chosen, covered, j);
+      if (m.gains.length === 0 || spent + m.cost > budget) continue;
+      const w = weight(m.gains);
+      const better =
+        !best ||
+        w * best.cost > best.w * m.cost ||
+        (w * best.cost === best.w * m.cost && (w > best.w || (w === best.w && m.cost < best.cost)));
+      if (better) best = { ...m, w };
+    }
+    if (!best) break;
+    for (const q of best.added) chosen.add(q);
+    for (const k of best.gains) covered.add(k);
+    spent += best.cost;
+  }
+  let single: number[] = [];
+  for (let j = 0; j < model.credentials.length; j++) {
+    const c = model.closure[j]!;
+    if (totalCost(model, c) > budget) continue;
+    const w = coveredWeight(request, model, c);
+    const bw = coveredWeight(request, model, single);
+    if (w > bw || (w === bw && totalCost(model, c) < totalCost(model, single))) single = [...c];
+  }
+  const greedy = [...chosen];
+  const gw = coveredWeight(request, model, greedy);
+  const sw = coveredWeight(request, model, single);
+  const pickSingle = sw > gw || (sw === gw && totalCost(model, single) < totalCost(model, greedy));
+  const answer = pickSingle ? single : greedy;
+  const target = coveredWeight(request, model, answer);
+  return prune(model, answer, (kept) => coveredWeight(request, model, kept) >= target);
+}
+
+/** Reverse delete: most expensive first (then highest index), drop a credential nothing chosen needs if `keeps` holds. */
+function prune(model: Model, chosen: number[], keeps: (kept: number[]) => boolean): number[] {
+  let kept = [...chosen].sort((a, b) => a - b);
+  const order = [...kept].sort((a, b) => model.cost[b]! - model.cost[a]! || b - a);
+  for (const j of order) {
+    if (kept.some((q) => model.prerequisites[q]!.includes(j))) continue;
+    const without = kept.filter((q) => q !== j);
+    if (keeps(without)) kept = without;
+  }
+  return kept;
+}
+
+/** Harmonic number H(k) = 1 + 1/2 + … + 1/k. */
+function harmonic(k: number): number {
+  let h = 0;
+  for (let i = 1; i <= k; i++) h += 1 / i;
+  return h;
+}
+
+/**
+ * The factor greedy is proved to reach on this instance. Cover: greedy over closures is within H(k) of the cheapest
+ * cover by closures (k = most gap skills one closure covers); an optimal plan S is a union of closures whose summed
+ * closure costs count each credential at most D times (D = most model credentials whose closure holds one credential),
+ * so cost ≤ H(k)·D·OPT; D = 1 without shared prerequisites, the classic bound. Budget: without prerequisites in the
+ * model, the better of greedy and the best single credential covers ≥ (1 − 1/√e) of the optimal weight (Khuller, Moss &
+ * Naor 1999); with them no constant factor is proved here.
+ */
+function greedyGuarantee(request: PlanRequest, model: Model): PlanGuarantee {
+  const inClosures = new Array<number>(model.credentials.length).fill(0);
+  for (const c of model.closure) for (const q of c) inClosures[q]!++;
+  const d = Math.max(1, ...inClosures);
+  if (request.budget === undefined) {
+    const k = Math.max(1, ...model.closure.map((c) => new Set(c.flatMap((q) => model.covers[q]!)).size));
+    const factor = harmonic(k) * d;
+    return {
+      kind: 'greedy-cost',
+      factor,
+      statement: `cost ≤ ${factor.toFixed(3)} × the optimum (H(${k}) = ${harmonic(k).toFixed(3)} × ${d}, the most closures sharing one credential)`,
+    };
+  }
+  if (d === 1) {
+    const factor = 1 - 1 / Math.sqrt(Math.E);
+    return {
+      kind: 'greedy-coverage',
+      factor,
+      statement: `covered weight ≥ ${factor.toFixed(3)} × the optimum within the budget (1 − 1/√e)`,
+    };
+  }
+  return { kind: 'greedy-coverage', statement: 'no constant factor is proved when credentials share prerequisites' };
+}
+
+function formatCost(cost: number, measure: PlanCostMeasure): string {
+  if (measure === 'count') return 'one credential';
+  const figure = Number.isInteger(cost) ? String(cost) : cost.toFixed(2);
+  return measure === 'hours' ? `${figure} hour${cost === 1 ? '' : 's'}` : `price ${figure}`;
+}
+
+/**
+ * Orders the chosen credentials into a path (Kahn's algorithm; among those whose prerequisites are met, the one that
+ * newly covers the most weight, then the cheapest, then by id, so the same plan always reads the same) and explains
+ * each step.
+ */
+function describePlan(
+  request: PlanRequest,
+  model: Model,
+  chosen: readonly number[],
+  method: LearningPlan['method'],
+  fallback: LearningPlan['fallback'],
+  guarantee: PlanGuarantee,
+): LearningPlan {
+  const { goal, catalogue, measure } = request;
+  const skills = goal.skills;
+  const essentialMissing = skills.filter((s) => s.essential).length;
+  const label = (k: number) => skills[k]!.label ?? skills[k]!.skill;
+  const remaining = new Set(chosen);
+  const done = new Set<number>();
+  const covered = new Set<number>();
+  const steps: PlanStep[] = [];
+  while (remaining.size > 0) {
+    let best: { j: number; gains: number[]; w: number } | undefined;
+    for (const j of [...remaining].sort((a, b) => a - b)) {
+      if (!model.prerequisites[j]!.every((p) => done.has(p))) continue;
+      const gains = model.covers[j]!.filter((k) => !covered.has(k));
+      const w = gains.reduce((sum, k) => sum + skills[k]!.weight, 0);
+      if (!best || w > best.w || (w === best.w && model.cost[j]! < model.cost[best.j]!)) best = { j, gains, w };
+    }
+    // chosen sets are prerequisite-closed (checked by isAdmissible or built from closures), so one is always ready.
+    const { j, gains } = best!;
+    remaining.delete(j);
+    done.add(j);
+    for (const k of gains) covered.add(k);
+    const credential = catalogue[model.credentials[j]!]!;
+    const needs = model.prerequisites[j]!.map((p) => catalogue[model.credentials[p]!]!);
+    const coversEssential = gains.filter((k) => skills[k]!.essential).length;
+    const forGoal = goal.name ? ` for ${goal.name}` : '';
+    const what =
+      gains.length === 0
+        ? `Covers no gap skill itself; it is a prerequisite for a later step`
+        : essentialMissing > 0
+          ? `Covers ${coversEssential} of ${essentialMissing} missing essential skills${forGoal}` +
+            (gains.length > coversEssential ? ` and ${gains.length - coversEssential} other gap skills` : '') +
+            ` (${gains.map(label).join(', ')})`
+          : `Covers ${gains.length} of ${skills.length} missing skills${forGoal} (${gains.map(label).join(', ')})`;
+    const first = needs.length > 0 ? `; needs ${needs.map((c) => c.name).join(', ')} first` : '';
+    steps.push({
+      id: credential.id,
+      name: credential.name,
+      cost: model.cost[j]!,
+      covers: gains.map((k) => skills[k]!.skill),
+      coversEssential,
+      needs: needs.map((c) => c.id),
+      explanation: `${what}${first}; ${formatCost(model.cost[j]!, measure)}.`,
+    });
+  }
+  const inGoalOrder = (ks: Iterable<number>) => [...ks].sort((a, b) => a - b).map((k) => skills[k]!.skill);
+  return {
+    method,
+    ...(fallback && method === 'greedy' ? { fallback } : {}),
+    guarantee,
+    measure,
+    steps,
+    totalCost: totalCost(model, chosen),
+    covered: inGoalOrder(covered),
+    uncovered: inGoalOrder(model.coverable.filter((k) => !covered.has(k))),
+    uncoverable: inGoalOrder(model.uncoverable),
+    coveredWeight: coveredWeight(request, model, [...chosen]),
+    totalWeight: skills.reduce((sum, s) => sum + s.weight, 0),
+  };
+}
