@@ -7,7 +7,13 @@ export type SkillsErrorCode =
   /** A plan's request is malformed (unknown cost measure, negative budget, duplicate credential ids, …). */
   | 'ERR_PLAN_INPUT'
   /** A skill extractor's catalogue or text is malformed (a skill without uri or label, two with one uri, no string). */
-  | 'ERR_EXTRACT_INPUT';
+  | 'ERR_EXTRACT_INPUT'
+  /** A credential or self-declared skill for a skill profile is malformed (empty skill id, level outside 0–1, bad date). */
+  | 'ERR_PROFILE_INPUT'
+  /** A goal or gap option is malformed (negative or non-finite weight, level outside its scale, empty skill id). */
+  | 'ERR_GOAL_INPUT'
+  /** An occupation or option for next-role suggestions is malformed (duplicate id, negative weight). */
+  | 'ERR_ROLES_INPUT';
 
 /**
  * The one error class of `@skillproof/skills`.
