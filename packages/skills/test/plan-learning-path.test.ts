@@ -2,12 +2,16 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHighsSolver, type MilpSolver } from '../src/plan/milp-solver.js';
 import {
+  createPlanCatalogue,
   planLearningPath,
   type CatalogueCredential,
   type LearningPlan,
   type PlanRequest,
 } from '../src/plan/plan-learning-path.js';
 import { isSkillsError } from '../src/skills-error.js';
+
+/** Requests whose catalogue is a plain list, as the generators make them. */
+type ListRequest = PlanRequest & { catalogue: readonly CatalogueCredential[] };
 
 let solver: MilpSolver;
 beforeAll(async () => {
@@ -29,7 +33,7 @@ const credential = (
 });
 
 describe('planLearningPath', () => {
-  const analyst: PlanRequest = {
+  const analyst: ListRequest = {
     goal: {
       name: 'Data Analyst',
       skills: [
@@ -172,7 +176,7 @@ const instance = fc
     budget: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
     cycle: fc.boolean(),
   })
-  .map((r): PlanRequest => {
+  .map((r): ListRequest => {
     const n = r.credentials.length;
     const catalogue = r.credentials.map((c, i) => ({
       id: `c${i}`,
@@ -202,7 +206,7 @@ const instance = fc
   });
 
 /** The optimum by enumerating every subset of the not-held credentials (at most 2^10). */
-function bruteForce(request: PlanRequest): { cost: number; weight: number } {
+function bruteForce(request: ListRequest): { cost: number; weight: number } {
   const held = new Set(request.held ?? []);
   const candidates = request.catalogue.filter((c) => !held.has(c.id));
   const costOf = (c: CatalogueCredential) => (request.measure === 'count' ? 1 : c.cost[request.measure]);
@@ -249,7 +253,7 @@ function bruteForce(request: PlanRequest): { cost: number; weight: number } {
 }
 
 /** The claims a plan makes, checked against the request itself. */
-function checkPlan(request: PlanRequest, plan: LearningPlan): void {
+function checkPlan(request: ListRequest, plan: LearningPlan): void {
   const held = new Set(request.held ?? []);
   const byId = new Map(request.catalogue.map((c) => [c.id, c]));
   const earned = new Set<string>();
@@ -326,6 +330,9 @@ describe('planLearningPath properties', () => {
           const plan = planLearningPath(request, options);
           expect(planLearningPath(request, options)).toEqual(plan);
           expect(planLearningPath({ ...request, catalogue: shuffled }, options)).toEqual(plan);
+          expect(planLearningPath({ ...request, catalogue: createPlanCatalogue(request.catalogue) }, options)).toEqual(
+            plan,
+          );
         }
       }),
       { numRuns: 150 },

@@ -37,9 +37,18 @@ export interface CatalogueCredential {
   readonly prerequisites: readonly string[];
 }
 
+/** A catalogue checked and indexed once (see {@link createPlanCatalogue}), for planning many goals against it. */
+export interface PlanCatalogue {
+  readonly credentials: readonly CatalogueCredential[];
+  readonly byId: ReadonlyMap<string, number>;
+  /** Skill id → indices of the credentials that teach it. */
+  readonly bySkill: ReadonlyMap<string, readonly number[]>;
+}
+
 export interface PlanRequest {
   readonly goal: PlanGoal;
-  readonly catalogue: readonly CatalogueCredential[];
+  /** The credentials to choose from: a plain list, or one prepared by {@link createPlanCatalogue} (faster when reused). */
+  readonly catalogue: readonly CatalogueCredential[] | PlanCatalogue;
   /** Ids of credentials the learner already holds: they satisfy prerequisites and are not planned again. */
   readonly held?: readonly string[];
   readonly measure: PlanCostMeasure;
@@ -138,7 +147,8 @@ interface Model {
  */
 export function planLearningPath(request: PlanRequest, options: PlanOptions = {}): LearningPlan {
   checkRequest(request);
-  const model = buildModel(request);
+  const catalogue = isPrepared(request.catalogue) ? request.catalogue : createPlanCatalogue(request.catalogue);
+  const model = buildModel(request, catalogue);
   const { solver, exact = true, timeLimitSeconds = 2, maxExactCredentials = 5000 } = options;
   let chosen: number[] | undefined;
   let fallback: LearningPlan['fallback'];
@@ -151,11 +161,52 @@ export function planLearningPath(request: PlanRequest, options: PlanOptions = {}
   }
   const guarantee: PlanGuarantee = chosen ? { kind: 'optimal' } : greedyGuarantee(request, model);
   chosen ??= request.budget === undefined ? greedyCover(model) : greedyBudget(request, model);
-  return describePlan(request, model, chosen, fallback === undefined ? 'exact' : 'greedy', fallback, guarantee);
+  return describePlan(
+    request,
+    catalogue.credentials,
+    model,
+    chosen,
+    fallback === undefined ? 'exact' : 'greedy',
+    fallback,
+    guarantee,
+  );
 }
 
 function fail(message: string, path: string): never {
   throw new SkillsError('ERR_PLAN_INPUT', message, { path });
+}
+
+function isPrepared(catalogue: PlanRequest['catalogue']): catalogue is PlanCatalogue {
+  return !Array.isArray(catalogue);
+}
+
+/**
+ * Checks a catalogue (unique ids, costs ≥ 0) and indexes it by id and by skill, so that each plan looks only at the
+ * credentials teaching one of its gap skills instead of scanning the whole catalogue.
+ *
+ * @example
+ * const catalogue = createPlanCatalogue(credentials);
+ * const plans = goals.map((goal) => planLearningPath({ goal, catalogue, measure: 'hours' }, { solver }));
+ */
+export function createPlanCatalogue(credentials: readonly CatalogueCredential[]): PlanCatalogue {
+  const byId = new Map<string, number>();
+  const bySkill = new Map<string, number[]>();
+  credentials.forEach((c, i) => {
+    if (typeof c.id !== 'string' || c.id === '') fail('each credential needs an id.', `$.catalogue[${i}].id`);
+    if (byId.has(c.id)) fail(`credential id ${c.id} is used twice.`, `$.catalogue[${i}].id`);
+    byId.set(c.id, i);
+    for (const key of ['hours', 'price'] as const) {
+      const v = c.cost[key];
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+        fail(`${key} must be ≥ 0.`, `$.catalogue[${i}].cost.${key}`);
+    }
+    for (const { skill } of c.skills) {
+      const list = bySkill.get(skill);
+      if (!list) bySkill.set(skill, [i]);
+      else if (list.at(-1) !== i) list.push(i);
+    }
+  });
+  return { credentials, byId, bySkill };
 }
 
 function checkRequest(request: PlanRequest): void {
@@ -172,27 +223,16 @@ function checkRequest(request: PlanRequest): void {
     if (!(Number.isFinite(s.weight) && s.weight > 0))
       fail('weight must be a finite number > 0.', `$.goal.skills[${i}].weight`);
   });
-  const ids = new Set<string>();
-  request.catalogue.forEach((c, i) => {
-    if (typeof c.id !== 'string' || c.id === '') fail('each credential needs an id.', `$.catalogue[${i}].id`);
-    if (ids.has(c.id)) fail(`credential id ${c.id} is used twice.`, `$.catalogue[${i}].id`);
-    ids.add(c.id);
-    for (const key of ['hours', 'price'] as const) {
-      const v = c.cost[key];
-      if (v !== undefined && !(Number.isFinite(v) && v >= 0))
-        fail(`${key} must be ≥ 0.`, `$.catalogue[${i}].cost.${key}`);
-    }
-  });
 }
 
 function costOf(c: CatalogueCredential, measure: PlanCostMeasure): number | undefined {
   return measure === 'count' ? 1 : c.cost[measure];
 }
 
-function buildModel(request: PlanRequest): Model {
-  const { catalogue, goal, measure } = request;
+function buildModel(request: PlanRequest, prepared: PlanCatalogue): Model {
+  const { goal, measure } = request;
+  const { credentials: catalogue, byId } = prepared;
   const held = new Set(request.held ?? []);
-  const byId = new Map(catalogue.map((c, i) => [c.id, i]));
   // Obtainable: priced in this measure, not held, and every prerequisite held or obtainable. A prerequisite cycle, an
   // unknown prerequisite or an unpriced one makes a credential unobtainable rather than the request invalid: a shared
   // catalogue from many organisations can have any of these, and the rest of it is still usable.
@@ -232,9 +272,11 @@ function buildModel(request: PlanRequest): Model {
     inModel.add(i);
     for (const p of catalogue[i]!.prerequisites) if (!held.has(p)) addWithPrerequisites(byId.get(p)!);
   };
-  catalogue.forEach((c, i) => {
+  const teaching = new Set(goal.skills.flatMap((s) => prepared.bySkill.get(s.skill) ?? []));
+  for (const i of [...teaching].sort((a, b) => a - b)) {
+    const c = catalogue[i]!;
     if (!held.has(c.id) && coversOf(c).length > 0 && isObtainable(i)) addWithPrerequisites(i);
-  });
+  }
   const credentials = [...inModel].sort((a, b) => (catalogue[a]!.id < catalogue[b]!.id ? -1 : 1));
   const local = new Map(credentials.map((i, j) => [i, j]));
   const prerequisites = credentials.map((i) =>
@@ -530,13 +572,14 @@ function formatCost(cost: number, measure: PlanCostMeasure): string {
  */
 function describePlan(
   request: PlanRequest,
+  catalogue: readonly CatalogueCredential[],
   model: Model,
   chosen: readonly number[],
   method: LearningPlan['method'],
   fallback: LearningPlan['fallback'],
   guarantee: PlanGuarantee,
 ): LearningPlan {
-  const { goal, catalogue, measure } = request;
+  const { goal, measure } = request;
   const skills = goal.skills;
   const essentialMissing = skills.filter((s) => s.essential).length;
   const label = (k: number) => skills[k]!.label ?? skills[k]!.skill;
