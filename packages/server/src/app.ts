@@ -29,6 +29,7 @@ import { registerRecordRoutes } from './domains/records/routes.js';
 import { registerLedgerRoutes } from './domains/ledger/routes.js';
 import { registerWitnessRoutes } from './domains/witness/routes.js';
 import { registerAnchorRoutes } from './domains/ledger/anchoring.js';
+import { registerGuidanceRoutes } from './domains/guidance/routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps) {
   registerLedgerRoutes(app);
   registerWitnessRoutes(app);
   registerAnchorRoutes(app);
+  registerGuidanceRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

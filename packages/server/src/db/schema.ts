@@ -59,6 +59,7 @@ export interface Database {
   witnessEvidence: WitnessEvidenceTable;
   logKeys: LogKeysTable;
   logAnchors: LogAnchorsTable;
+  declaredSkills: DeclaredSkillsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -776,4 +777,13 @@ export interface LogAnchorsTable {
   anchoredAt: Timestamp;
   receipt: string;
   createdAt: Timestamp;
+}
+
+/** A skill a learner declares without a credential (self-declared; never counted as verified). */
+export interface DeclaredSkillsTable {
+  userId: string;
+  itemId: string;
+  /** 0–1; null: claimed fully. */
+  level: number | null;
+  declaredAt: Timestamp;
 }

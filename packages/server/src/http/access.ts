@@ -30,6 +30,8 @@ export const SCOPES = [
   'awards:write',
   'endorsements:write',
   'credentials:hold',
+  'skills:read',
+  'skills:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

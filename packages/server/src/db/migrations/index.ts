@@ -5,6 +5,7 @@ import * as earning from './2026-11-30T1300_earning.js';
 import * as ledger from './2026-11-30T1500_ledger.js';
 import * as witness from './2026-11-30T1600_witness.js';
 import * as anchors from './2026-11-30T1610_anchors.js';
+import * as guidance from './2026-11-30T1700_guidance.js';
 
 /**
  * Every migration, by timestamped name. Names sort in the order they run; a migration, once released, never changes:
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T1500_ledger': ledger,
   '2026-11-30T1600_witness': witness,
   '2026-11-30T1610_anchors': anchors,
+  '2026-11-30T1700_guidance': guidance,
 };

@@ -1,0 +1,313 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orgDid } from '../src/domains/orgs/identity.js';
+import { createTestContext, databaseTargets, type TestContext } from './helpers/context.js';
+import { expectError } from './helpers/errors.js';
+import { insertTestFramework, type TestFramework } from './helpers/frameworks.js';
+import { AchievementDefinitionInput } from '../src/domains/achievements/definition.js';
+import { createAchievement } from '../src/domains/achievements/service.js';
+import {
+  anonymous,
+  createOrg,
+  SAMPLE_ACHIEVEMENT,
+  createUser,
+  member,
+  sessionFor,
+  tokenFor,
+  type Caller,
+} from './helpers/fixtures.js';
+import { issueTestCredential, setTestCredentialState } from './helpers/public-fixtures.js';
+
+async function json<T>(res: Response, status = 200): Promise<T> {
+  const body = (await res.json()) as T;
+  expect(res.status, JSON.stringify(body)).toBe(status);
+  return body;
+}
+
+/** ESCO's own URIs for SQL and Python, so that the shipped extractor's answers meet the test framework's items. */
+const ESCO_SQL = 'http://data.europa.eu/esco/skill/598de5b0-5b58-4ea7-8058-a4bc4d18c742';
+const ESCO_PYTHON = 'http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d';
+
+interface Evidence {
+  skill: string;
+  label: string | null;
+  level: number;
+  date: string | null;
+  source: string;
+  credentialId: string | null;
+  issuer: { id: string; name: string | null } | null;
+}
+interface Profile {
+  verified: Evidence[];
+  selfDeclared: Evidence[];
+}
+interface Gap {
+  goal: { kind: string; id: string | null; title: string };
+  score: number;
+  essentialCoverage: { met: number; total: number; ratio: number };
+  skills: {
+    skill: string;
+    label: string;
+    essential: boolean;
+    heldLevel: number;
+    shortfall: number;
+    met: number;
+    via: { evidence: Evidence } | null;
+    explanation: string;
+  }[];
+}
+
+describe.each(databaseTargets())('guidance API on $name', (target) => {
+  let ctx: TestContext;
+  let esco: TestFramework;
+  let hidden: TestFramework;
+  let learner: { id: string; email: string };
+  let caller: Caller;
+  let issuerOrg: { id: string; slug: string; name: string };
+  let credentialId: string;
+  beforeAll(async () => {
+    ctx = await createTestContext(target);
+    esco = await insertTestFramework(ctx.db, {
+      title: 'ESCO',
+      items: [
+        { key: 'sql', statement: 'SQL', uri: ESCO_SQL },
+        { key: 'python', statement: 'Python (computer programming)', uri: ESCO_PYTHON },
+        { key: 'stats', statement: 'statistics' },
+        { key: 'viz', statement: 'present visual data' },
+      ],
+      occupations: [
+        {
+          key: 'analyst',
+          title: 'data analyst',
+          skills: [
+            { item: 'sql', weight: 1, relation: 'essential' },
+            { item: 'stats', weight: 1, relation: 'essential' },
+            { item: 'viz', weight: 0.5, relation: 'optional' },
+          ],
+        },
+      ],
+    });
+    const other = await member(ctx, 'admin');
+    hidden = await insertTestFramework(ctx.db, {
+      orgId: other.orgId,
+      title: 'Their private framework',
+      items: [{ key: 'secret', statement: 'their secret skill' }],
+      occupations: [{ key: 'role', title: 'their role', skills: [{ item: 'secret', weight: 1 }] }],
+    });
+    issuerOrg = await createOrg(ctx);
+    const { achievementId } = await createSampleAchievement(issuerOrg.id, {
+      skills: [{ itemId: esco.items['sql']!.id }],
+    });
+    learner = await createUser(ctx, { kind: 'learner' });
+    caller = await sessionFor(ctx, learner.id);
+    ctx.setNow('2026-03-02T10:00:00Z');
+    const row = await issueTestCredential(ctx, { orgId: issuerOrg.id, achievementId, email: learner.email });
+    await ctx.db.updateTable('credentials').set({ holderUserId: learner.id }).where('id', '=', row.id).execute();
+    credentialId = row.id;
+    // A revoked credential for Python: it must not count.
+    const { achievementId: pythonId } = await createSampleAchievement(issuerOrg.id, {
+      name: 'Python',
+      skills: [{ itemId: esco.items['python']!.id }],
+    });
+    const revoked = await issueTestCredential(ctx, {
+      orgId: issuerOrg.id,
+      achievementId: pythonId,
+      email: learner.email,
+    });
+    await ctx.db.updateTable('credentials').set({ holderUserId: learner.id }).where('id', '=', revoked.id).execute();
+    await setTestCredentialState(ctx, { ...revoked, holderUserId: learner.id }, 'revoked', 'test');
+    ctx.setNow('2026-06-01T12:00:00Z');
+  });
+  afterAll(() => ctx.close());
+
+  /** An achievement aligned to framework items, created as an organisation's admin would (skills resolved). */
+  const createSampleAchievement = (orgId: string, overrides: Record<string, unknown>) =>
+    ctx.db
+      .transaction()
+      .execute((tx) =>
+        createAchievement(
+          tx,
+          orgId,
+          AchievementDefinitionInput.parse({ ...SAMPLE_ACHIEVEMENT, ...overrides }),
+          ctx.deps.clock(),
+          null,
+        ),
+      );
+
+  const sqlEvidence = (): Evidence => ({
+    skill: ESCO_SQL,
+    label: 'SQL',
+    level: 1,
+    date: '2026-03-02T10:00:00.000Z',
+    source: 'issued',
+    credentialId,
+    issuer: { id: orgDid(ctx.deps.publicUrl, issuerOrg.slug), name: issuerOrg.name },
+  });
+
+  it('GET /me/skills: verified evidence from standing credentials only, with level, date, issuer and source', async () => {
+    expect(await json<Profile>(await caller.request('GET', '/api/v1/me/skills'))).toEqual({
+      verified: [sqlEvidence()],
+      selfDeclared: [],
+    });
+    // Another learner sees only their own (empty) profile.
+    const stranger = await sessionFor(ctx, (await createUser(ctx, { kind: 'learner' })).id);
+    expect(await json<Profile>(await stranger.request('GET', '/api/v1/me/skills'))).toEqual({
+      verified: [],
+      selfDeclared: [],
+    });
+    await expectError(await anonymous(ctx).request('GET', '/api/v1/me/skills'), 401, 'ERR_UNAUTHENTICATED');
+  });
+
+  it('PUT /me/skills/declared: self-declared skills kept apart; items must be visible; the list is replaced', async () => {
+    const declared = await json<Profile>(
+      await caller.request('PUT', '/api/v1/me/skills/declared', {
+        skills: [{ itemId: esco.items['stats']!.id, level: 0.6 }, { itemId: esco.items['sql']!.id }],
+      }),
+    );
+    expect(declared.verified).toEqual([sqlEvidence()]);
+    expect(declared.selfDeclared).toEqual(
+      [
+        { skill: ESCO_SQL, label: 'SQL', level: 1 },
+        { skill: esco.items['stats']!.uri!, label: 'statistics', level: 0.6 },
+      ]
+        .sort((a, b) => (a.skill < b.skill ? -1 : 1))
+        .map((s) => ({
+          ...s,
+          date: '2026-06-01T12:00:00.000Z',
+          source: 'self-declared',
+          credentialId: null,
+          issuer: null,
+        })),
+    );
+    const hiddenItem = await expectError(
+      await caller.request('PUT', '/api/v1/me/skills/declared', { skills: [{ itemId: hidden.items['secret']!.id }] }),
+      400,
+      'ERR_VALIDATION',
+    );
+    expect(hiddenItem.details?.issues).toEqual([{ path: 'skills.0.itemId', message: 'no such item' }]);
+    await expectError(
+      await caller.request('PUT', '/api/v1/me/skills/declared', {
+        skills: [{ itemId: esco.items['sql']!.id, level: 2 }],
+      }),
+      400,
+      'ERR_VALIDATION',
+    );
+    // Refused requests changed nothing.
+    expect((await json<Profile>(await caller.request('GET', '/api/v1/me/skills'))).selfDeclared).toHaveLength(2);
+    const cleared = await json<Profile>(await caller.request('PUT', '/api/v1/me/skills/declared', { skills: [] }));
+    expect(cleared.selfDeclared).toEqual([]);
+  });
+
+  it('tokens need skills:read to read and skills:write to declare', async () => {
+    const readOnly = await tokenFor(ctx, learner.id, ['skills:read']);
+    expect((await json<Profile>(await readOnly.request('GET', '/api/v1/me/skills'))).verified).toEqual([sqlEvidence()]);
+    await expectError(await readOnly.request('PUT', '/api/v1/me/skills/declared', { skills: [] }), 403, 'ERR_SCOPE');
+    const none = await tokenFor(ctx, learner.id, ['credentials:hold']);
+    await expectError(await none.request('GET', '/api/v1/me/skills'), 403, 'ERR_SCOPE');
+    await expectError(await none.request('POST', '/api/v1/me/gap', { goal: { posting: 'SQL' } }), 403, 'ERR_SCOPE');
+  });
+
+  it('POST /me/gap for an ESCO occupation: per-skill gap, weighted score and essential coverage, explained', async () => {
+    const gap = await json<Gap>(
+      await caller.request('POST', '/api/v1/me/gap', { goal: { occupationId: esco.occupations['analyst']!.id } }),
+    );
+    expect(gap.goal).toEqual({ kind: 'occupation', id: esco.occupations['analyst']!.id, title: 'data analyst' });
+    // SQL held (essential, weight 1); statistics (essential, 1) and visual data (optional, 0.5) not: 1 / 2.5.
+    expect(gap.score).toBeCloseTo(1 / 2.5, 12);
+    expect(gap.essentialCoverage).toEqual({ met: 1, total: 2, ratio: 0.5 });
+    const sql = gap.skills.find((s) => s.skill === ESCO_SQL)!;
+    expect(sql).toMatchObject({ essential: true, heldLevel: 1, shortfall: 0, met: 1 });
+    expect(sql.via?.evidence).toEqual(sqlEvidence());
+    expect(sql.explanation).toMatch(/^held: SQL \(verified, issued here, 2026-03, .+\) — covers 'SQL'/);
+    const stats = gap.skills.find((s) => s.label === 'statistics')!;
+    expect(stats).toMatchObject({ essential: true, heldLevel: 0, shortfall: 1, met: 0, via: null });
+    expect(stats.explanation).toBe("not held: 'statistics' — short 1 (required 1, held 0; weight 1, essential)");
+  });
+
+  it('self-declared skills count in a gap only when asked, at half, and are marked', async () => {
+    await json(
+      await caller.request('PUT', '/api/v1/me/skills/declared', { skills: [{ itemId: esco.items['stats']!.id }] }),
+    );
+    const goal = { occupationId: esco.occupations['analyst']!.id };
+    const without = await json<Gap>(await caller.request('POST', '/api/v1/me/gap', { goal }));
+    expect(without.skills.find((s) => s.label === 'statistics')!.heldLevel).toBe(0);
+    const withDeclared = await json<Gap>(
+      await caller.request('POST', '/api/v1/me/gap', { goal, includeSelfDeclared: true }),
+    );
+    const stats = withDeclared.skills.find((s) => s.label === 'statistics')!;
+    expect(stats).toMatchObject({ heldLevel: 0.5, shortfall: 0.5 });
+    expect(stats.via?.evidence.source).toBe('self-declared');
+    expect(stats.explanation).toContain('self-declared');
+    await json(await caller.request('PUT', '/api/v1/me/skills/declared', { skills: [] }));
+  });
+
+  it('POST /me/gap for a job posting: the ESCO skills the extractor finds, each essential', async () => {
+    const gap = await json<Gap>(
+      await caller.request('POST', '/api/v1/me/gap', {
+        goal: { posting: 'Data engineer\nStrong SQL and Python programming.', top: 5 },
+      }),
+    );
+    expect(gap.goal).toEqual({ kind: 'posting', id: null, title: 'Data engineer' });
+    expect(gap.skills.length).toBeLessThanOrEqual(5);
+    expect(gap.skills.every((s) => s.essential)).toBe(true);
+    expect(gap.skills.find((s) => s.skill === ESCO_SQL)).toMatchObject({ label: 'SQL', met: 1 });
+    // Python's credential is revoked: not held.
+    expect(gap.skills.find((s) => s.skill === ESCO_PYTHON)).toMatchObject({ heldLevel: 0, met: 0 });
+  });
+
+  it('POST /me/gap for a job profile: only of an organisation the learner belongs to', async () => {
+    const admin = await member(ctx, 'admin');
+    const { jobProfile } = await json<{ jobProfile: { id: string } }>(
+      await admin.caller.request('POST', `/api/v1/orgs/${admin.orgId}/job-profiles`, {
+        title: 'Analyst',
+        skills: [{ itemId: esco.items['sql']!.id, weight: 0.5 }, { itemId: esco.items['python']!.id }],
+      }),
+      201,
+    );
+    const goal = { jobProfileId: jobProfile.id };
+    await expectError(await caller.request('POST', '/api/v1/me/gap', { goal }), 404, 'ERR_NOT_FOUND');
+    const gap = await json<Gap>(await admin.caller.request('POST', '/api/v1/me/gap', { goal }));
+    expect(gap.goal).toEqual({ kind: 'job-profile', id: jobProfile.id, title: 'Analyst' });
+    expect(gap.skills.map((s) => [s.skill, s.met])).toEqual(
+      [
+        [ESCO_PYTHON, 0],
+        [ESCO_SQL, 0],
+      ].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    );
+  });
+
+  it('coded errors: unknown or invisible occupation 404, malformed goals 400', async () => {
+    const gap = (goal: unknown) => caller.request('POST', '/api/v1/me/gap', { goal });
+    await expectError(await gap({ occupationId: crypto.randomUUID() }), 404, 'ERR_NOT_FOUND');
+    await expectError(await gap({ occupationId: hidden.occupations['role']!.id }), 404, 'ERR_NOT_FOUND');
+    await expectError(await gap({ occupationId: 'not-a-uuid' }), 400, 'ERR_VALIDATION');
+    await expectError(
+      await gap({ occupationId: esco.occupations['analyst']!.id, posting: 'SQL' }),
+      400,
+      'ERR_VALIDATION',
+    );
+    await expectError(await gap({}), 400, 'ERR_VALIDATION');
+    await expectError(await gap({ posting: '   ' }), 400, 'ERR_VALIDATION');
+  });
+
+  it('POST /skills/extract: public, ranked ESCO skills, top respected; bad input 400', async () => {
+    const { skills } = await json<{ skills: { uri: string; label: string; score: number }[] }>(
+      await anonymous(ctx).request('POST', '/api/v1/skills/extract', {
+        text: 'Strong SQL and Python programming.',
+        top: 3,
+      }),
+    );
+    expect(skills).toHaveLength(3);
+    expect(skills.map((s) => s.uri)).toEqual(expect.arrayContaining([ESCO_SQL, ESCO_PYTHON]));
+    for (let i = 1; i < skills.length; i++) expect(skills[i]!.score).toBeLessThanOrEqual(skills[i - 1]!.score);
+    await expectError(
+      await anonymous(ctx).request('POST', '/api/v1/skills/extract', { text: '' }),
+      400,
+      'ERR_VALIDATION',
+    );
+    await expectError(
+      await anonymous(ctx).request('POST', '/api/v1/skills/extract', { text: 'SQL', top: 0 }),
+      400,
+      'ERR_VALIDATION',
+    );
+  });
+});
