@@ -112,11 +112,24 @@ describe('planLearningPath', () => {
     expect(greedy).toMatchObject({ method: 'greedy', fallback: 'no-solver', guarantee: { kind: 'greedy-cost' } });
     expect(planLearningPath(analyst, { solver, exact: false }).fallback).toBe('requested');
     expect(planLearningPath(analyst, { solver, maxExactCredentials: 1 }).fallback).toBe('too-large');
+    // Small parts are solved by enumeration; a ring of 14 credentials, each covering two neighbouring skills (none
+    // dominated, no row implied), is one part large enough to go to the solver.
+    const ring: ListRequest = {
+      goal: { skills: [...Array(14).keys()].map((k) => ({ skill: `s${k}`, weight: 1 })) },
+      catalogue: [...Array(14).keys()].map((k) =>
+        credential(`r${String(k).padStart(2, '0')}`, 5 + k, [`s${k}`, `s${(k + 1) % 14}`]),
+      ),
+      measure: 'hours',
+    };
+    expect(planLearningPath(ring, { solver }).method).toBe('exact');
     const timedOut: MilpSolver = () => ({ status: 'time-limit' });
-    expect(planLearningPath(analyst, { solver: timedOut }).fallback).toBe('not-proved');
-    // A solver answer that breaks a prerequisite is not trusted even if it claims optimality.
+    expect(planLearningPath(ring, { solver: timedOut }).fallback).toBe('not-proved');
+    // A solver answer that does not cover the gap is not trusted even if it claims optimality.
     const wrong: MilpSolver = (p) => ({ status: 'optimal', values: p.objective.map((_, j) => (j === 0 ? 1 : 0)) });
-    expect(planLearningPath(analyst, { solver: wrong })).toMatchObject({ method: 'greedy', fallback: 'not-proved' });
+    expect(planLearningPath(ring, { solver: wrong })).toMatchObject({ method: 'greedy', fallback: 'not-proved' });
+    // Nor one that breaks a prerequisite (with a budget the whole instance goes to the solver).
+    const budgeted = { ...analyst, budget: 100 };
+    expect(planLearningPath(budgeted, { solver: wrong })).toMatchObject({ method: 'greedy', fallback: 'not-proved' });
   });
 
   it('rejects malformed requests with ERR_PLAN_INPUT and the path', () => {

@@ -19,6 +19,8 @@ export interface MilpProblem {
   readonly upper: readonly number[];
   readonly integer: readonly boolean[];
   readonly rows: readonly MilpRow[];
+  /** A known solution (one value per variable) to start from: an incumbent bound for branch and bound. */
+  readonly start?: readonly number[];
 }
 
 /** `optimal` only when the solver proved it (relative gap 0); anything else is not a proof. */
@@ -45,8 +47,9 @@ export interface HighsLoaderOptions {
 }
 
 /**
- * Loads HiGHS once and returns a {@link MilpSolver} running on it. Each call builds one model from sparse rows, solves
- * it with `mip_rel_gap = 0` (so `optimal` means proved optimal, not within HiGHS' default 0.01 %), and frees it.
+ * Loads HiGHS once and returns a {@link MilpSolver} running on it. Each call passes one model from sparse rows to the same native
+ * instance (kept for the solver's lifetime) and solves it with `mip_rel_gap = 0` (so `optimal` means proved optimal, not
+ * within HiGHS' default 0.01 %).
  *
  * @example
  * const solve = await loadHighsSolver();
@@ -57,6 +60,8 @@ export async function loadHighsSolver(options: HighsLoaderOptions = {}): Promise
   const highs = await loadHighs(options);
   const { minimize, maximize } = highs.constants.objectiveSense;
   const MODEL_STATUS = highs.constants.modelStatus;
+  const model = highs.createModel();
+  model.options.set({ output_flag: false, mip_rel_gap: 0 });
   return (problem, limits) => {
     const n = problem.objective.length;
     const starts = [0];
@@ -79,16 +84,20 @@ export async function loadHighsSolver(options: HighsLoaderOptions = {}): Promise
       matrix: { format: 'csr' as const, numRows: problem.rows.length, numCols: n, starts, indices, values },
       integrality: problem.integer.map((i) => (i ? 1 : 0) as 0 | 1),
     };
-    return highs.withModel(data, (model): MilpSolution => {
-      model.options.set({ output_flag: false, time_limit: limits.timeLimitSeconds, mip_rel_gap: 0 });
-      model.run();
-      const status = model.getModelStatus();
-      if (status === MODEL_STATUS.infeasible) return { status: 'infeasible' };
-      const feasible = model.info.get('primal_solution_status') === highs.constants.solutionStatus.feasible;
-      const found = feasible ? Array.from(model.getSolution().colValue) : undefined;
-      const kind =
-        status === MODEL_STATUS.optimal ? 'optimal' : status === MODEL_STATUS.timeLimit ? 'time-limit' : 'other';
-      return found ? { status: kind, values: found, objective: model.getObjectiveValue() } : { status: kind };
-    });
+    // One native instance for every solve: creating one costs more than solving a small plan's MILP. Solves are
+    // synchronous, so calls never overlap; passModel replaces the previous model and its solver state.
+    model.passModel(data);
+    if (problem.start?.length === n) model.setSolution({ colValue: [...problem.start] });
+    // time_limit counts the instance's cumulative run time, so its clocks restart for each solve.
+    model.zeroAllClocks();
+    model.options.set({ time_limit: limits.timeLimitSeconds });
+    model.run();
+    const status = model.getModelStatus();
+    if (status === MODEL_STATUS.infeasible) return { status: 'infeasible' };
+    const feasible = model.info.get('primal_solution_status') === highs.constants.solutionStatus.feasible;
+    const found = feasible ? Array.from(model.getSolution().colValue) : undefined;
+    const kind =
+      status === MODEL_STATUS.optimal ? 'optimal' : status === MODEL_STATUS.timeLimit ? 'time-limit' : 'other';
+    return found ? { status: kind, values: found, objective: model.getObjectiveValue() } : { status: kind };
   };
 }

@@ -1,5 +1,5 @@
 import { SkillsError } from '../skills-error.js';
-import type { MilpProblem, MilpRow, MilpSolver } from './milp-solver.js';
+import type { MilpRow, MilpSolver } from './milp-solver.js';
 
 /** What a plan's cost counts: study hours, price, or the number of credentials. */
 export type PlanCostMeasure = 'hours' | 'price' | 'count';
@@ -154,10 +154,13 @@ export function planLearningPath(request: PlanRequest, options: PlanOptions = {}
   let fallback: LearningPlan['fallback'];
   if (!solver) fallback = 'no-solver';
   else if (!exact) fallback = 'requested';
-  else if (model.credentials.length > maxExactCredentials) fallback = 'too-large';
   else {
-    chosen = solveExactly(request, model, solver, timeLimitSeconds);
-    if (!chosen) fallback = 'not-proved';
+    const reduced = reduceModel(model, request.budget === undefined);
+    if (reduced.columns.length > maxExactCredentials) fallback = 'too-large';
+    else {
+      chosen = solveExactly(request, model, reduced, solver, timeLimitSeconds);
+      if (!chosen) fallback = 'not-proved';
+    }
   }
   const guarantee: PlanGuarantee = chosen ? { kind: 'optimal' } : greedyGuarantee(request, model);
   chosen ??= request.budget === undefined ? greedyCover(model) : greedyBudget(request, model);
@@ -328,70 +331,271 @@ function totalCost(model: Model, chosen: readonly number[]): number {
   return chosen.reduce((sum, j) => sum + model.cost[j]!, 0);
 }
 
+/** The exact solve's instance after {@link reduceModel}: fewer credentials and, covering the whole gap, fewer rows. */
+interface Reduced {
+  /** Model indices kept, ascending; prerequisite-closed. */
+  readonly columns: readonly number[];
+  /** Coverable gap skills whose cover constraint is kept (all of them with a budget). */
+  readonly rows: readonly number[];
+  /** Per model credential: the kept rows it covers. */
+  readonly covers: readonly (readonly number[])[];
+}
+
 /**
- * The MILP: binary x_j per model credential; x_j ≤ x_p for each prerequisite p not held (transitivity follows). Without
- * a budget: min Σ c_j x_j s.t. every coverable gap skill has Σ_{j covers s} x_j ≥ 1. With one: y_s ∈ [0, 1],
- * y_s ≤ Σ_{j covers s} x_j, Σ c_j x_j ≤ B, max Σ w_s y_s; then a second solve finds the cheapest plan reaching that
- * weight. Returns undefined unless optimality was proved and the solution passes {@link isAdmissible}.
+ * Shrinks the exact instance without changing its optimum (neither the least cost of a full cover, nor, with a budget,
+ * the most weight within it and the least cost reaching that weight). Two rules, applied until neither applies:
+ *
+ * Rows (full cover only): if every credential covering skill s also covers t, the row for t is implied by the row for
+ * s and is dropped. Removing credentials later keeps that inclusion, so the dropped row stays implied.
+ *
+ * Credentials: a credential a that no kept credential needs as a prerequisite is dropped when it covers no kept row,
+ * or when some kept b ≠ a covers every kept row a covers and cost(closure(b) \ closure(a)) ≤ cost(a). Proof: take an
+ * optimal plan S (prerequisite-closed). If a ∉ S it survives. Otherwise S' = (S \ {a}) ∪ closure(b) is
+ * prerequisite-closed (nothing needs a; closure(b) is closed and a ∉ closure(b) because nothing needs a), it covers
+ * everything S covers (a's rows through b; a dropped row t through the row that implies it), and it costs at most
+ * cost(S) − cost(a) + cost(closure(b) \ (closure(a) \ {a})) ≤ cost(S), because closure(a) \ {a} ⊆ S already. So S'
+ * is as good in every objective and avoids a; each removal keeps the optimum of the model before it, and by induction
+ * the reduced model's optimum is the full model's. Everything in closure(b) stays kept while b is, since each has a
+ * kept credential needing it. The test "reduction never changes the optimum" checks this against the unreduced MILP.
+ */
+function reduceModel(model: Model, cover: boolean): Reduced {
+  const n = model.credentials.length;
+  const kept = new Array<boolean>(n).fill(true);
+  const dependents = new Array<number>(n).fill(0);
+  for (const ps of model.prerequisites) for (const p of ps) dependents[p]!++;
+  const coveredBy = new Map<number, number[]>();
+  model.covers.forEach((ks, j) => {
+    for (const k of ks) {
+      const list = coveredBy.get(k);
+      if (list) list.push(j);
+      else coveredBy.set(k, [j]);
+    }
+  });
+  const coverSets = model.covers.map((ks) => new Set(ks));
+  const rows = new Set(model.coverable);
+  const dropRows = (): boolean => {
+    if (!cover) return false;
+    let changed = false;
+    for (const t of [...rows]) {
+      const byT = new Set(coveredBy.get(t)!.filter((j) => kept[j]));
+      for (const s of rows) {
+        if (s === t) continue;
+        if (coveredBy.get(s)!.every((j) => !kept[j] || byT.has(j))) {
+          rows.delete(t);
+          changed = true;
+          break;
+        }
+      }
+    }
+    return changed;
+  };
+  const isDominated = (a: number): boolean => {
+    const own = model.covers[a]!.filter((k) => rows.has(k));
+    if (own.length === 0) return true;
+    const closureA = new Set(model.closure[a]!);
+    const limit = model.cost[a]!;
+    for (const b of coveredBy.get(own[0]!)!) {
+      if (b === a || !kept[b] || !own.every((k) => coverSets[b]!.has(k))) continue;
+      let extra = 0;
+      for (const q of model.closure[b]!) if (!closureA.has(q)) extra += model.cost[q]!;
+      if (extra <= limit) return true;
+    }
+    return false;
+  };
+  const dropCredentials = (): boolean => {
+    let changed = false;
+    const queue = [...Array(n).keys()].filter((j) => kept[j] && dependents[j] === 0);
+    for (let i = 0; i < queue.length; i++) {
+      const a = queue[i]!;
+      if (!kept[a] || dependents[a]! > 0 || !isDominated(a)) continue;
+      kept[a] = false;
+      changed = true;
+      for (const p of model.prerequisites[a]!) if (--dependents[p]! === 0) queue.push(p);
+    }
+    return changed;
+  };
+  dropRows();
+  while (dropCredentials() && dropRows());
+  const rowList = [...rows].sort((a, b) => a - b);
+  return {
+    columns: [...Array(n).keys()].filter((j) => kept[j]),
+    rows: rowList,
+    covers: model.covers.map((ks) => ks.filter((k) => rows.has(k))),
+  };
+}
+
+/** Splits a full-cover instance into parts sharing no credential and no row: each is solved on its own. */
+function components(model: Model, reduced: Reduced): { columns: number[]; rows: number[] }[] {
+  const parent = new Map<number, number>(reduced.columns.map((j) => [j, j]));
+  const find = (j: number): number => {
+    let r = j;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(j, r);
+    return r;
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(Math.max(ra, rb), Math.min(ra, rb));
+  };
+  const firstCovering = new Map<number, number>();
+  for (const j of reduced.columns) {
+    for (const p of model.prerequisites[j]!) union(j, p);
+    for (const k of reduced.covers[j]!) {
+      const first = firstCovering.get(k);
+      if (first === undefined) firstCovering.set(k, j);
+      else union(first, j);
+    }
+  }
+  const parts = new Map<number, { columns: number[]; rows: number[] }>();
+  const part = (j: number) => {
+    const root = find(j);
+    let p = parts.get(root);
+    if (!p) parts.set(root, (p = { columns: [], rows: [] }));
+    return p;
+  };
+  for (const j of reduced.columns) part(j).columns.push(j);
+  for (const k of reduced.rows) part(firstCovering.get(k)!).rows.push(k);
+  return [...parts.values()].filter((p) => p.rows.length > 0);
+}
+
+/** Parts with at most this many credentials are solved by enumerating their subsets (2^12 = 4,096) instead of HiGHS. */
+const ENUMERATE_COLUMNS = 12;
+
+/**
+ * The least-cost prerequisite-closed subset of a part's credentials covering its rows, by enumeration (exact by
+ * construction; ties go to the lowest mask, so the answer is deterministic).
+ */
+function cheapestCover(model: Model, reduced: Reduced, part: { columns: number[]; rows: number[] }): number[] {
+  const bit = new Map(part.columns.map((j, i) => [j, 1 << i]));
+  const needs = part.columns.map((j) => model.prerequisites[j]!.reduce((m, p) => m | bit.get(p)!, 0));
+  const rowMasks = part.rows.map((k) =>
+    part.columns.reduce((m, j, i) => (reduced.covers[j]!.includes(k) ? m | (1 << i) : m), 0),
+  );
+  const cost = part.columns.map((j) => model.cost[j]!);
+  let best = -1;
+  let bestCost = Infinity;
+  for (let mask = 1; mask < 1 << part.columns.length; mask++) {
+    if (!rowMasks.every((r) => (mask & r) !== 0)) continue;
+    let c = 0;
+    let closed = true;
+    for (let i = 0; i < part.columns.length && closed; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      closed = (mask & needs[i]!) === needs[i];
+      c += cost[i]!;
+    }
+    if (closed && c < bestCost) {
+      best = mask;
+      bestCost = c;
+    }
+  }
+  return part.columns.filter((_, i) => (best & (1 << i)) !== 0);
+}
+
+/**
+ * The MILP: binary x_j per kept credential; x_j ≤ x_p for each prerequisite p not held (transitivity follows). Without
+ * a budget: min Σ c_j x_j s.t. every kept row has Σ_{j covers s} x_j ≥ 1, per independent part (a part of at most
+ * {@link ENUMERATE_COLUMNS} credentials by enumeration, the rest together in one MILP). With one: y_s ∈ [0, 1], y_s ≤ Σ_{j covers s} x_j,
+ * Σ c_j x_j ≤ B, max Σ w_s y_s; then a second solve, started from the first's answer, finds the cheapest plan reaching
+ * that weight. Returns undefined unless optimality was proved and the solution passes {@link isAdmissible} on the full
+ * model.
  */
 function solveExactly(
   request: PlanRequest,
   model: Model,
+  reduced: Reduced,
   solver: MilpSolver,
   timeLimitSeconds: number,
 ): number[] | undefined {
-  const n = model.credentials.length;
-  if (n === 0) return [];
-  const coveredBy = new Map<number, number[]>();
-  model.covers.forEach((ks, j) => ks.forEach((k) => coveredBy.set(k, [...(coveredBy.get(k) ?? []), j])));
-  const prerequisiteRows: MilpRow[] = model.prerequisites.flatMap((ps, j) =>
-    ps.map((p) => ({ columns: [j, p], coefficients: [1, -1], lower: -Infinity, upper: 0 })),
-  );
-  const pick = (values: readonly number[] | undefined): number[] | undefined => {
-    if (!values) return undefined;
-    const chosen = model.credentials.map((_, j) => j).filter((j) => values[j]! > 0.5);
-    return isAdmissible(request, model, chosen) ? chosen : undefined;
+  if (reduced.columns.length === 0) return isAdmissible(request, model, []) ? [] : undefined;
+  /** A MILP over some kept credentials: their columns first (local indices), then `extra` columns. */
+  const columnsOf = (columns: readonly number[]) => {
+    const local = new Map(columns.map((j, i) => [j, i]));
+    const prerequisiteRows: MilpRow[] = columns.flatMap((j, i) =>
+      model.prerequisites[j]!.map((p) => ({
+        columns: [i, local.get(p)!],
+        coefficients: [1, -1],
+        lower: -Infinity,
+        upper: 0,
+      })),
+    );
+    const coveredBy = new Map<number, number[]>();
+    columns.forEach((j, i) =>
+      reduced.covers[j]!.forEach((k) => {
+        const list = coveredBy.get(k);
+        if (list) list.push(i);
+        else coveredBy.set(k, [i]);
+      }),
+    );
+    return { prerequisiteRows, coveredBy };
   };
+  const pick = (columns: readonly number[], values: readonly number[] | undefined): number[] | undefined =>
+    values && columns.filter((_, i) => values[i]! > 0.5);
   if (request.budget === undefined) {
-    const problem: MilpProblem = {
-      sense: 'minimize',
-      objective: model.cost,
-      upper: new Array<number>(n).fill(1),
-      integer: new Array<boolean>(n).fill(true),
-      rows: [
-        ...model.coverable.map((k) => {
-          const js = coveredBy.get(k)!;
-          return { columns: js, coefficients: js.map(() => 1), lower: 1, upper: Infinity };
-        }),
-        ...prerequisiteRows,
-      ],
-    };
-    const solution = solver(problem, { timeLimitSeconds });
-    return solution.status === 'optimal' ? pick(solution.values) : undefined;
+    const chosen = new Set<number>();
+    const rest: { columns: number[]; rows: number[] } = { columns: [], rows: [] };
+    for (const part of components(model, reduced)) {
+      if (part.columns.length <= ENUMERATE_COLUMNS) {
+        for (const j of cheapestCover(model, reduced, part)) chosen.add(j);
+      } else {
+        rest.columns.push(...part.columns);
+        rest.rows.push(...part.rows);
+      }
+    }
+    if (rest.rows.length > 0) {
+      // The larger parts go to HiGHS together: one call costs less than one per part.
+      const columns = rest.columns.sort((a, b) => a - b);
+      const { prerequisiteRows, coveredBy } = columnsOf(columns);
+      const n = columns.length;
+      const solution = solver(
+        {
+          sense: 'minimize',
+          objective: columns.map((j) => model.cost[j]!),
+          upper: new Array<number>(n).fill(1),
+          integer: new Array<boolean>(n).fill(true),
+          rows: [
+            ...rest.rows.map((k) => {
+              const js = coveredBy.get(k)!;
+              return { columns: js, coefficients: js.map(() => 1), lower: 1, upper: Infinity };
+            }),
+            ...prerequisiteRows,
+          ],
+        },
+        { timeLimitSeconds },
+      );
+      const values = solution.status === 'optimal' ? pick(columns, solution.values) : undefined;
+      if (!values) return undefined;
+      for (const j of values) chosen.add(j);
+    }
+    const answer = [...chosen].sort((a, b) => a - b);
+    return isAdmissible(request, model, answer) ? answer : undefined;
   }
+  const columns = reduced.columns;
+  const n = columns.length;
+  const { prerequisiteRows, coveredBy } = columnsOf(columns);
   const m = model.coverable.length;
   const weights = model.coverable.map((k) => request.goal.skills[k]!.weight);
   const all = [...Array(n + m).keys()];
   const coverRows: MilpRow[] = model.coverable.map((k, s) => {
-    const js = coveredBy.get(k)!;
+    const js = coveredBy.get(k) ?? [];
     return { columns: [n + s, ...js], coefficients: [1, ...js.map(() => -1)], lower: -Infinity, upper: 0 };
   });
-  const budgetRow: MilpRow = {
-    columns: all.slice(0, n),
-    coefficients: [...model.cost],
-    lower: -Infinity,
-    upper: request.budget,
-  };
+  const cost = columns.map((j) => model.cost[j]!);
+  const budgetRow: MilpRow = { columns: all.slice(0, n), coefficients: cost, lower: -Infinity, upper: request.budget };
   const base = {
     upper: new Array<number>(n + m).fill(1),
     integer: all.map((j) => j < n),
     rows: [...coverRows, ...prerequisiteRows, budgetRow],
   };
+  const checked = (values: readonly number[] | undefined) => {
+    const chosen = pick(columns, values);
+    return chosen && isAdmissible(request, model, chosen) ? chosen : undefined;
+  };
   const first = solver(
     { ...base, sense: 'maximize', objective: [...new Array<number>(n).fill(0), ...weights] },
     { timeLimitSeconds },
   );
-  const best = first.status === 'optimal' ? pick(first.values) : undefined;
+  const best = first.status === 'optimal' ? checked(first.values) : undefined;
   if (!best) return undefined;
   const reached = coveredWeight(request, model, best);
   // Second solve: the cheapest plan reaching that weight. The row is relaxed by a relative 1e-9 for floating point;
@@ -400,7 +604,7 @@ function solveExactly(
     {
       ...base,
       sense: 'minimize',
-      objective: [...model.cost, ...new Array<number>(m).fill(0)],
+      objective: [...cost, ...new Array<number>(m).fill(0)],
       rows: [
         ...base.rows,
         {
@@ -410,10 +614,11 @@ function solveExactly(
           upper: Infinity,
         },
       ],
+      start: first.values,
     },
     { timeLimitSeconds },
   );
-  const cheaper = second.status === 'optimal' ? pick(second.values) : undefined;
+  const cheaper = second.status === 'optimal' ? checked(second.values) : undefined;
   return cheaper &&
     coveredWeight(request, model, cheaper) >= reached &&
     totalCost(model, cheaper) <= totalCost(model, best)
