@@ -289,6 +289,44 @@ describe.each(databaseTargets())('guidance API on $name', (target) => {
     await expectError(await gap({ posting: '   ' }), 400, 'ERR_VALIDATION');
   });
 
+  it('GET /me/next-roles: shared occupations only, closest first, limit respected; the index follows new frameworks', async () => {
+    interface Roles {
+      roles: {
+        occupation: { id: string; title: string };
+        similarity: number;
+        coverage: number;
+        shared: { skill: string; label: string | null }[];
+        explanation: string;
+      }[];
+    }
+    const first = await json<Roles>(await caller.request('GET', '/api/v1/me/next-roles'));
+    // The other organisation's private occupation is never suggested; only occupations sharing a held skill are.
+    expect(first.roles.map((r) => r.occupation)).toEqual([
+      { id: esco.occupations['analyst']!.id, title: 'data analyst' },
+    ]);
+    expect(first.roles[0]!.coverage).toBeCloseTo(1 / 2.5, 12);
+    expect(first.roles[0]!.shared).toEqual([{ skill: ESCO_SQL, label: 'SQL' }]);
+    const dba = await insertTestFramework(ctx.db, {
+      title: 'More occupations',
+      items: [{ key: 'sql', statement: 'SQL', uri: ESCO_SQL }],
+      occupations: [
+        { key: 'dba', title: 'database administrator', skills: [{ item: 'sql', weight: 1, relation: 'essential' }] },
+      ],
+    });
+    const second = await json<Roles>(await caller.request('GET', '/api/v1/me/next-roles'));
+    expect(second.roles.map((r) => r.occupation.title)).toEqual(['database administrator', 'data analyst']);
+    expect(second.roles[0]).toMatchObject({
+      occupation: { id: dba.occupations['dba']!.id },
+      similarity: 1,
+      coverage: 1,
+    });
+    const limited = await json<Roles>(await caller.request('GET', '/api/v1/me/next-roles?limit=1'));
+    expect(limited.roles.map((r) => r.occupation.title)).toEqual(['database administrator']);
+    await expectError(await caller.request('GET', '/api/v1/me/next-roles?limit=0'), 400, 'ERR_VALIDATION');
+    const stranger = await sessionFor(ctx, (await createUser(ctx, { kind: 'learner' })).id);
+    expect(await json<Roles>(await stranger.request('GET', '/api/v1/me/next-roles'))).toEqual({ roles: [] });
+  });
+
   it('POST /skills/extract: public, ranked ESCO skills, top respected; bad input 400', async () => {
     const { skills } = await json<{ skills: { uri: string; label: string; score: number }[] }>(
       await anonymous(ctx).request('POST', '/api/v1/skills/extract', {

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { analyseGap, createSkillTaxonomy, type SkillEvidence } from '@skillproof/skills';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
@@ -6,7 +6,16 @@ import { route } from '../../http/route.js';
 import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
 import { resolveGoal } from './goal-requirements-for.js';
 import { loadLearnerSkills, setDeclaredSkills } from './learner-skills.js';
-import { DeclaredSkillsInput, ExtractInput, ExtractJson, GapInput, GapJson, SkillProfileJson } from './schemas.js';
+import { nextRoleIndexFor } from './next-roles.js';
+import {
+  DeclaredSkillsInput,
+  ExtractInput,
+  ExtractJson,
+  GapInput,
+  GapJson,
+  NextRolesJson,
+  SkillProfileJson,
+} from './schemas.js';
 import { skillExtractorFor } from './skill-extractor.js';
 
 const TAGS = ['Guidance'];
@@ -56,6 +65,25 @@ const gapRoute = route({
   tags: TAGS,
   request: { body: jsonBody(GapInput) },
   responses: { 200: jsonResponse('The gap', GapJson), 404: errorResponse('No such occupation or job profile') },
+});
+
+const nextRolesRoute = route({
+  method: 'get',
+  path: '/api/v1/me/next-roles',
+  access: READ,
+  summary: 'The occupations I am closest to',
+  description:
+    'Occupations of the global and public frameworks (ESCO, O*NET), by cosine similarity of your verified skills and ' +
+    'the occupation’s weighted skills (IDF-weighted: rare skills say more than common ones), with the weighted share ' +
+    'you already hold and the skills that count most. Only occupations sharing a skill with you; self-declared skills ' +
+    'do not count.',
+  tags: TAGS,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(50).default(10).openapi({ description: 'At most 50.' }),
+    }),
+  },
+  responses: { 200: jsonResponse('Suggestions, closest first', NextRolesJson) },
 });
 
 const extractRoute = route({
@@ -128,6 +156,32 @@ export function registerGuidanceRoutes(app: OpenAPIHono<AppEnv>): void {
         skills: gap.skills.map((s) => ({
           ...s,
           via: s.via ? { ...s.via, evidence: evidenceJson(s.via.evidence, labels) } : null,
+        })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(nextRolesRoute, async (c) => {
+    const deps = c.get('deps');
+    const { limit } = c.req.valid('query');
+    const { profile, labels } = await loadLearnerSkills(
+      deps.db,
+      deps.publicUrl,
+      c.get('principal')!.userId,
+      deps.clock(),
+    );
+    const roles = (await nextRoleIndexFor(deps)).suggest(profile, { limit });
+    return c.json(
+      {
+        roles: roles.map((r) => ({
+          occupation: { id: r.id, title: r.label },
+          similarity: r.similarity,
+          coverage: r.coverage,
+          shared: r.shared.map((skill) => ({ skill, label: labels.get(skill) ?? null })),
+          sharedCount: r.sharedCount,
+          skillCount: r.skillCount,
+          explanation: r.explanation,
         })),
       },
       200,

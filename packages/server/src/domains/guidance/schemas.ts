@@ -133,3 +133,21 @@ export const ExtractJson = z
     skills: z.array(z.object({ uri: z.string(), label: z.string(), score: z.number() })),
   })
   .openapi('SkillExtractResult');
+
+export const NextRolesJson = z
+  .object({
+    roles: z.array(
+      z.object({
+        occupation: z.object({ id: z.uuid(), title: z.string() }),
+        similarity: unit,
+        coverage: unit.openapi({ description: 'Σ weight × held level / Σ weight over the occupation’s skills.' }),
+        shared: z
+          .array(z.object({ skill: skillUrl, label: z.string().nullable() }))
+          .openapi({ description: 'The held skills that count most (at most 5).' }),
+        sharedCount: z.number().int(),
+        skillCount: z.number().int(),
+        explanation: z.string(),
+      }),
+    ),
+  })
+  .openapi('NextRoles');
