@@ -1,5 +1,5 @@
 import { SkillsError } from '../skills-error.js';
-import type { MilpRow, MilpSolver } from './milp-solver.js';
+import type { MilpProblem, MilpRow, MilpSolution, MilpSolver } from './milp-solver.js';
 
 /** What a plan's cost counts: study hours, price, or the number of credentials. */
 export type PlanCostMeasure = 'hours' | 'price' | 'count';
@@ -155,7 +155,7 @@ export function planLearningPath(request: PlanRequest, options: PlanOptions = {}
   if (!solver) fallback = 'no-solver';
   else if (!exact) fallback = 'requested';
   else {
-    const reduced = reduceModel(model, request.budget === undefined);
+    const reduced = reduceModel(model, request.budget);
     if (reduced.columns.length > maxExactCredentials) fallback = 'too-large';
     else {
       chosen = solveExactly(request, model, reduced, solver, timeLimitSeconds);
@@ -343,7 +343,9 @@ interface Reduced {
 
 /**
  * Shrinks the exact instance without changing its optimum (neither the least cost of a full cover, nor, with a budget,
- * the most weight within it and the least cost reaching that weight). Two rules, applied until neither applies:
+ * the most weight within it and the least cost reaching that weight). First credentials that bounds exclude from every
+ * optimal plan go, with everything needing them (see {@link boundExcluded}); what is left is prerequisite-closed and
+ * has the same optimum. Then two rules, applied until neither applies:
  *
  * Rows (full cover only): if every credential covering skill s also covers t, the row for t is implied by the row for
  * s and is dropped. Removing credentials later keeps that inclusion, so the dropped row stays implied.
@@ -358,11 +360,9 @@ interface Reduced {
  * the reduced model's optimum is the full model's. Everything in closure(b) stays kept while b is, since each has a
  * kept credential needing it. The test "reduction never changes the optimum" checks this against the unreduced MILP.
  */
-function reduceModel(model: Model, cover: boolean): Reduced {
+function reduceModel(model: Model, budget: number | undefined): Reduced {
+  const cover = budget === undefined;
   const n = model.credentials.length;
-  const kept = new Array<boolean>(n).fill(true);
-  const dependents = new Array<number>(n).fill(0);
-  for (const ps of model.prerequisites) for (const p of ps) dependents[p]!++;
   const coveredBy = new Map<number, number[]>();
   model.covers.forEach((ks, j) => {
     for (const k of ks) {
@@ -370,6 +370,18 @@ function reduceModel(model: Model, cover: boolean): Reduced {
       if (list) list.push(j);
       else coveredBy.set(k, [j]);
     }
+  });
+  const closureCost = model.closure.map((c) => totalCost(model, c));
+  const kept = new Array<boolean>(n).fill(true);
+  const excluded = cover
+    ? boundExcluded(model, coveredBy, closureCost)
+    : closureCost.map((c) => c > budget * (1 + 1e-12) + 1e-9);
+  model.closure.forEach((c, j) => {
+    if (c.some((q) => excluded[q])) kept[j] = false;
+  });
+  const dependents = new Array<number>(n).fill(0);
+  model.prerequisites.forEach((ps, j) => {
+    if (kept[j]) for (const p of ps) dependents[p]!++;
   });
   const coverSets = model.covers.map((ks) => new Set(ks));
   const rows = new Set(model.coverable);
@@ -424,6 +436,36 @@ function reduceModel(model: Model, cover: boolean): Reduced {
   };
 }
 
+/**
+ * Credentials no optimal full cover can hold, by bounds. Any plan holding j holds closure(j), and for each row its
+ * closure does not cover, some credential outside it covering that row: so it costs at least
+ * LB(j) = cost(closure(j)) + max over such rows of the cheapest credential covering the row. The union of each row's
+ * cheapest closure covering it is a plan costing UB. A credential with LB(j) > UB is in no optimal plan, and neither is
+ * anything needing it (the caller drops those too). With a budget the bound is simpler: cost(closure(j)) > budget.
+ */
+function boundExcluded(
+  model: Model,
+  coveredBy: ReadonlyMap<number, number[]>,
+  closureCost: readonly number[],
+): boolean[] {
+  const cheapest = new Map<number, number>();
+  const union = new Set<number>();
+  for (const k of model.coverable) {
+    const js = coveredBy.get(k)!;
+    let best = js[0]!;
+    for (const j of js) if (closureCost[j]! < closureCost[best]!) best = j;
+    for (const q of model.closure[best]!) union.add(q);
+    cheapest.set(k, Math.min(...js.map((j) => model.cost[j]!)));
+  }
+  const upper = totalCost(model, [...union]);
+  return model.closure.map((c, j) => {
+    const own = new Set(c.flatMap((q) => model.covers[q]!));
+    let rest = 0;
+    for (const k of model.coverable) if (!own.has(k)) rest = Math.max(rest, cheapest.get(k)!);
+    return closureCost[j]! + rest > upper * (1 + 1e-12) + 1e-9;
+  });
+}
+
 /** Splits a full-cover instance into parts sharing no credential and no row: each is solved on its own. */
 function components(model: Model, reduced: Reduced): { columns: number[]; rows: number[] }[] {
   const parent = new Map<number, number>(reduced.columns.map((j) => [j, j]));
@@ -457,6 +499,23 @@ function components(model: Model, reduced: Reduced): { columns: number[]; rows: 
   for (const j of reduced.columns) part(j).columns.push(j);
   for (const k of reduced.rows) part(firstCovering.get(k)!).rows.push(k);
   return [...parts.values()].filter((p) => p.rows.length > 0);
+}
+
+/**
+ * Solves the LP relaxation first: when its optimum is integral it is the MILP's optimum too (the relaxation's feasible
+ * set contains the MILP's, so nothing integral does better), and HiGHS solves an LP of this size in a fraction of the
+ * time its MIP machinery takes to start; set covers with prerequisite rows often relax to integral vertices. Otherwise
+ * the MILP itself, started from `problem.start`.
+ */
+function relaxFirst(solver: MilpSolver, problem: MilpProblem, limits: { timeLimitSeconds: number }): MilpSolution {
+  const relaxed = solver({ ...problem, integer: problem.integer.map(() => false), start: undefined }, limits);
+  if (relaxed.status === 'optimal' && relaxed.values) {
+    const values = relaxed.values;
+    if (problem.integer.every((isInteger, j) => !isInteger || Math.abs(values[j]! - Math.round(values[j]!)) <= 1e-9)) {
+      return { ...relaxed, values: values.map((v, j) => (problem.integer[j] ? Math.round(v) : v)) };
+    }
+  }
+  return solver(problem, limits);
 }
 
 /** Parts with at most this many credentials are solved by enumerating their subsets (2^12 = 4,096) instead of HiGHS. */
@@ -508,6 +567,7 @@ function solveExactly(
   timeLimitSeconds: number,
 ): number[] | undefined {
   if (reduced.columns.length === 0) return isAdmissible(request, model, []) ? [] : undefined;
+  const closureCost = (j: number) => totalCost(model, model.closure[j]!);
   /** A MILP over some kept credentials: their columns first (local indices), then `extra` columns. */
   const columnsOf = (columns: readonly number[]) => {
     const local = new Map(columns.map((j, i) => [j, i]));
@@ -547,7 +607,17 @@ function solveExactly(
       const columns = rest.columns.sort((a, b) => a - b);
       const { prerequisiteRows, coveredBy } = columnsOf(columns);
       const n = columns.length;
-      const solution = solver(
+      // A start for branch and bound: each row's cheapest closure covering it, together (kept credentials' closures
+      // are kept, and lie in the same part).
+      const start = new Array<number>(n).fill(0);
+      for (const k of rest.rows) {
+        const js = coveredBy.get(k)!;
+        let best = js[0]!;
+        for (const i of js) if (closureCost(columns[i]!) < closureCost(columns[best]!)) best = i;
+        for (const q of model.closure[columns[best]!]!) start[columns.indexOf(q)] = 1;
+      }
+      const solution = relaxFirst(
+        solver,
         {
           sense: 'minimize',
           objective: columns.map((j) => model.cost[j]!),
@@ -560,6 +630,7 @@ function solveExactly(
             }),
             ...prerequisiteRows,
           ],
+          start,
         },
         { timeLimitSeconds },
       );
@@ -591,7 +662,8 @@ function solveExactly(
     const chosen = pick(columns, values);
     return chosen && isAdmissible(request, model, chosen) ? chosen : undefined;
   };
-  const first = solver(
+  const first = relaxFirst(
+    solver,
     { ...base, sense: 'maximize', objective: [...new Array<number>(n).fill(0), ...weights] },
     { timeLimitSeconds },
   );
@@ -600,7 +672,8 @@ function solveExactly(
   const reached = coveredWeight(request, model, best);
   // Second solve: the cheapest plan reaching that weight. The row is relaxed by a relative 1e-9 for floating point;
   // its answer is kept only if it really reaches the weight (checked exactly below), else the first answer stands.
-  const second = solver(
+  const second = relaxFirst(
+    solver,
     {
       ...base,
       sense: 'minimize',
