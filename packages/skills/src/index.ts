@@ -52,3 +52,5 @@ export type {
   PlanRequest,
   PlanStep,
 } from './plan/plan-learning-path.js';
+export { rankReachableRoles } from './plan/rank-reachable-roles.js';
+export type { ReachableRole, ReachableRolesRequest, RoleCandidate } from './plan/rank-reachable-roles.js';

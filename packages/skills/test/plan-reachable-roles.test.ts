@@ -23,7 +23,7 @@ const credential = (
   prerequisites,
 });
 
-const gap = (essential: string[], optional: string[] = []) => [
+const gap = (essential: string[], optional: string[] = []): RoleCandidate['gap'] => [
   ...essential.map((skill) => ({ skill, weight: 1, essential: true })),
   ...optional.map((skill) => ({ skill, weight: 0.5 })),
 ];
