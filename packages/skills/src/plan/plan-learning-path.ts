@@ -514,8 +514,67 @@ function relaxFirst(solver: MilpSolver, problem: MilpProblem, limits: { timeLimi
     if (problem.integer.every((isInteger, j) => !isInteger || Math.abs(values[j]! - Math.round(values[j]!)) <= 1e-9)) {
       return { ...relaxed, values: values.map((v, j) => (problem.integer[j] ? Math.round(v) : v)) };
     }
+    // A minimisation over integer variables with integer costs has an integer optimum ≥ the LP's, so ≥ its ceiling:
+    // a start reaching that ceiling is optimal. (Counting credentials always qualifies; so do whole hours.)
+    const start = problem.start;
+    if (
+      problem.sense === 'minimize' &&
+      start &&
+      relaxed.objective !== undefined &&
+      problem.integer.every((isInteger, j) => isInteger || problem.objective[j] === 0) &&
+      problem.objective.every((c) => Number.isInteger(c))
+    ) {
+      const startCost = problem.objective.reduce((sum, c, j) => sum + c * start[j]!, 0);
+      if (startCost <= Math.ceil(relaxed.objective - 1e-6 * Math.max(1, Math.abs(relaxed.objective))))
+        return { status: 'optimal', values: start, objective: startCost };
+    }
   }
   return solver(problem, limits);
+}
+
+/**
+ * Greedy cover of a part's rows by closures (most newly covered rows per unit of added cost), then reverse delete of
+ * credentials nothing chosen needs: a good feasible plan, used as the MILP's start and upper bound.
+ */
+function greedyPart(model: Model, reduced: Reduced, columns: readonly number[], rows: readonly number[]): number[] {
+  const chosen = new Set<number>();
+  const uncovered = new Set(rows);
+  while (uncovered.size > 0) {
+    let best: { j: number; gain: number; cost: number } | undefined;
+    for (const j of columns) {
+      if (chosen.has(j)) continue;
+      const gains = new Set<number>();
+      let cost = 0;
+      for (const q of model.closure[j]!) {
+        if (chosen.has(q)) continue;
+        cost += model.cost[q]!;
+        for (const k of reduced.covers[q]!) if (uncovered.has(k)) gains.add(k);
+      }
+      if (gains.size === 0) continue;
+      if (
+        !best ||
+        gains.size * best.cost > best.gain * cost ||
+        (gains.size * best.cost === best.gain * cost && cost < best.cost)
+      )
+        best = { j, gain: gains.size, cost };
+    }
+    // Every row of the part is covered by one of its columns, so best is found.
+    for (const q of model.closure[best!.j]!) {
+      chosen.add(q);
+      for (const k of reduced.covers[q]!) uncovered.delete(k);
+    }
+  }
+  const covers = (set: ReadonlySet<number>) => {
+    const c = new Set<number>();
+    for (const q of set) for (const k of reduced.covers[q]!) c.add(k);
+    return rows.every((k) => c.has(k));
+  };
+  for (const j of [...chosen].sort((a, b) => model.cost[b]! - model.cost[a]! || b - a)) {
+    if ([...chosen].some((q) => model.prerequisites[q]!.includes(j))) continue;
+    chosen.delete(j);
+    if (!covers(chosen)) chosen.add(j);
+  }
+  return [...chosen];
 }
 
 /** Parts with at most this many credentials are solved by enumerating their subsets (2^12 = 4,096) instead of HiGHS. */
@@ -607,15 +666,18 @@ function solveExactly(
       const columns = rest.columns.sort((a, b) => a - b);
       const { prerequisiteRows, coveredBy } = columnsOf(columns);
       const n = columns.length;
-      // A start for branch and bound: each row's cheapest closure covering it, together (kept credentials' closures
-      // are kept, and lie in the same part).
-      const start = new Array<number>(n).fill(0);
+      // A start for branch and bound, and an upper bound: the cheaper of each row's cheapest closure together (kept
+      // credentials' closures are kept, and lie in the same part) and greedy over the part's closures.
+      const byRow = new Set<number>();
       for (const k of rest.rows) {
         const js = coveredBy.get(k)!;
         let best = js[0]!;
         for (const i of js) if (closureCost(columns[i]!) < closureCost(columns[best]!)) best = i;
-        for (const q of model.closure[columns[best]!]!) start[columns.indexOf(q)] = 1;
+        for (const q of model.closure[columns[best]!]!) byRow.add(q);
       }
+      const greedy = greedyPart(model, reduced, columns, rest.rows);
+      const incumbent = totalCost(model, greedy) < totalCost(model, [...byRow]) ? new Set(greedy) : byRow;
+      const start = columns.map((j) => (incumbent.has(j) ? 1 : 0));
       const solution = relaxFirst(
         solver,
         {
