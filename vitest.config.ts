@@ -21,6 +21,7 @@ const LONGEST_FIRST = [
   'core/test/fast-to-rdf-clr.test.ts',
   'core/test/fast-to-rdf-rich.test.ts',
   'cli/test/e2e-example-earn.test.ts',
+  'cli/test/verify-ledger.test.ts',
   'server/test/ledger-witness.test.ts',
   'server/test/ledger-audit.test.ts',
   'cli/test/log-audit.test.ts',
