@@ -25,24 +25,13 @@ import {
 } from '../../packages/skills/src/plan/plan-learning-path.js';
 import { rankReachableRoles, type RoleCandidate } from '../../packages/skills/src/plan/rank-reachable-roles.js';
 import { readShippedRows } from './shipped-data.js';
+import { seededRandom } from '../../packages/server/bench/search-evaluation.js';
 
 const INSTANCES = 1200;
 const CATALOGUE_SIZE = 10_000;
 const GOALS = 300;
 const RANK_LEARNERS = 50;
 const RANK_CANDIDATES = 20;
-
-/** mulberry32: a small seeded generator, so every run measures the same instances. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const between = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 const sample = <T>(rnd: () => number, items: readonly T[], k: number): T[] => {
@@ -55,7 +44,7 @@ const sample = <T>(rnd: () => number, items: readonly T[], k: number): T[] => {
 };
 
 function generatedInstance(seed: number): PlanRequest {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const skillCount = between(rnd, 5, 40);
   const credentialCount = between(rnd, 10, 250);
   const catalogue: CatalogueCredential[] = [];
@@ -195,7 +184,7 @@ async function latency(exactSolver: MilpSolver) {
     modelColumns.push(problem.objective.length);
     return solution;
   };
-  const rnd = random(20_260_8);
+  const rnd = seededRandom(20_260_8);
   const catalogue: CatalogueCredential[] = [];
   const byOccupation = new Map<string, number[]>();
   for (let i = 0; i < CATALOGUE_SIZE; i++) {

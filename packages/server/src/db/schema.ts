@@ -725,14 +725,8 @@ export interface LogWitnessStateTable {
   updatedAt: Timestamp;
 }
 
-export interface WitnessKeysTable {
-  id: string;
-  name: string;
-  publicKey: Uint8Array;
-  secretCiphertext: Uint8Array;
-  createdAt: Timestamp;
-  revokedAt: Timestamp | null;
-}
+/** The witness's cosigning key: the same shape as the log key's (both are `singletonKey`s). */
+export type WitnessKeysTable = LogKeysTable;
 
 export interface WitnessedLogsTable {
   origin: string;

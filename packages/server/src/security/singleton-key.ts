@@ -39,7 +39,7 @@ export function singletonKey<T>(
   nameFor: (publicUrl: string) => string,
   make: (name: string, seed: Uint8Array) => T,
 ): SingletonKey<T> {
-  // The tables share one shape; Kysely types one of them.
+  // The tables share one type (WitnessKeysTable = LogKeysTable); Kysely is given one name to type the queries.
   const t = table as 'logKeys';
   const sealedFor = (keyId: string) => `${purpose}:${keyId}`;
   const label = purpose.replace('-', ' ');
