@@ -22,6 +22,7 @@ import type { BulkResult } from './bulk.js';
 import { BENCH_SEED, benchCredentials, benchKey, CREATED, NOW, proofValueOf } from './credentials.js';
 import type { BenchCredential, CredentialName } from './credentials.js';
 import { measure } from './measure.js';
+import { measureCanonicalizeScaling } from './scaling.js';
 import type { Budget, Measurement } from './measure.js';
 
 const TARGETS = {
@@ -29,6 +30,7 @@ const TARGETS = {
   di_verify_speedup: 30,
   bulk_100k_seconds: 20,
   bulk_100k_peak_rss_mb: 512,
+  canonicalize_4x_quads_ratio: 9,
 } as const;
 
 /** Distinct variants per credential, cycled through by every measurement (and all proofValues compared). */
@@ -360,6 +362,7 @@ async function main(): Promise<void> {
   for (const c of credentials) runs.push(await measureCredential(c));
   const ob3 = runs[0]!;
   const allCores = await measureAllCores(credentials[0]!, ob3);
+  const scaling = measureCanonicalizeScaling();
   let bulk: BulkResult | undefined;
   if (!args['no-bulk']) {
     process.stderr.write(`bulk: signing ${bulkN.toLocaleString('en')} credentials in a child process…\n`);
@@ -412,6 +415,12 @@ async function main(): Promise<void> {
   ratioLine('JWT sign / signing floor', 'jwt_sign_vs_floor');
   ratioLine('JWT verify / verification floor', 'jwt_verify_vs_floor');
 
+  console.log(
+    `\ncanonicalize, one blank node: ${scaling.smallQuads.toLocaleString('en')} quads ${fmt(scaling.smallMs, 1)} ms, ` +
+      `${scaling.largeQuads.toLocaleString('en')} quads ${fmt(scaling.largeMs, 1)} ms: ${fmt(scaling.ratio, 2)}× for 4× the quads` +
+      `   target < ${TARGETS.canonicalize_4x_quads_ratio}× (n log n ≈ 4–5×, a scan per quad 16×)`,
+  );
+
   const extrapolated = bulk !== undefined && bulk.n !== 100_000;
   const bulk100kSeconds = bulk ? (bulk.seconds * 100_000) / bulk.n : null;
   if (bulk) {
@@ -448,6 +457,7 @@ async function main(): Promise<void> {
     bulk_signer: bulk?.signer ?? null,
     ratios,
     all_cores: allCores,
+    canonicalize_scaling: scaling,
     measurements: Object.fromEntries(
       [...results].map(([name, m]) => [
         name,
@@ -460,6 +470,7 @@ async function main(): Promise<void> {
       di_verify_speedup: head.di_verify_speedup! >= TARGETS.di_verify_speedup,
       bulk_100k_seconds: bulk100kSeconds !== null && bulk100kSeconds <= TARGETS.bulk_100k_seconds,
       bulk_100k_peak_rss_mb: bulk !== undefined && bulk.peakRssMb <= TARGETS.bulk_100k_peak_rss_mb,
+      canonicalize_4x_quads_ratio: scaling.ratio < TARGETS.canonicalize_4x_quads_ratio,
     },
     proof_values_compared: proofValuesCompared,
     proof_value_mismatches: proofValueMismatches,

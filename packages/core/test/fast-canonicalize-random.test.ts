@@ -69,31 +69,16 @@ describe('canonicalizeQuads on random datasets (differential against rdf-canoniz
     expect(ours(quads.slice(0, 100))).toEqual(await reference(quads.slice(0, 100)));
   });
 
-  it('stays linear on one blank node with many quads, repeated quad objects and distinct predicates', async () => {
-    const dataset = (n: number): Quad[] => {
-      const quads: Quad[] = Array.from({ length: n }, (_, i) => ({
-        subject: { termType: 'BlankNode', value: 's' },
-        predicate: { termType: 'NamedNode', value: `https://ex.org/p/${i}` },
-        object: { termType: 'NamedNode', value: 'https://ex.org/o' },
-        graph: { termType: 'DefaultGraph', value: '' },
-      }));
-      quads.push(quads[7]!, quads[n - 1]!);
-      return quads;
-    };
-    const small = dataset(10_000);
-    const large = dataset(40_000);
-    expect(ours(large)).toEqual(await reference(large));
-    const best = (quads: Quad[]): number => {
-      let ms = Infinity;
-      for (let k = 0; k < 3; k++) {
-        const started = performance.now();
-        canonicalizeQuads(quads);
-        ms = Math.min(ms, performance.now() - started);
-      }
-      return ms;
-    };
-    // Four times the quads: about four times the time (n log n); a scan per added quad would make it sixteen.
-    expect(best(large) / best(small)).toBeLessThan(9);
+  // How the time grows with the quads is measured by `npm run bench` (canonicalize scaling), not timed here.
+  it('equals rdf-canonize on one blank node with 40,000 quads, repeated quad objects and distinct predicates', async () => {
+    const quads: Quad[] = Array.from({ length: 40_000 }, (_, i) => ({
+      subject: { termType: 'BlankNode', value: 's' },
+      predicate: { termType: 'NamedNode', value: `https://ex.org/p/${i}` },
+      object: { termType: 'NamedNode', value: 'https://ex.org/o' },
+      graph: { termType: 'DefaultGraph', value: '' },
+    }));
+    quads.push(quads[7]!, quads[39_999]!);
+    expect(ours(quads)).toEqual(await reference(quads));
   });
 
   it('sorts as whole lines where component order would differ: odd language tags, generalized predicates', async () => {
