@@ -1,5 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { isSkillproofError, type ErrorCode as CoreErrorCode } from '@skillproof/core';
+import { isSkillsError, type SkillsErrorCode } from '@skillproof/skills';
 import { FrameworkImportError, type FrameworkImportErrorCode } from './domains/frameworks/sources/model.js';
 
 /** Codes the server adds to those of `@skillproof/core`. */
@@ -33,10 +34,10 @@ export type ServerErrorCode =
   | 'ERR_CREDENTIAL_UNVERIFIED'
   | 'ERR_INTERNAL';
 
-export type AppErrorCode = ServerErrorCode | CoreErrorCode | FrameworkImportErrorCode;
+export type AppErrorCode = ServerErrorCode | CoreErrorCode | FrameworkImportErrorCode | SkillsErrorCode;
 
 /**
- * The one status table: every code, core's and framework imports' included, answers with exactly one HTTP status.
+ * The one status table: every code, core's, framework imports' and the skills package's included, answers with exactly one HTTP status.
  * (Core and import codes not listed are problems with the input: 400.)
  */
 const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, number> = {
@@ -62,6 +63,12 @@ const STATUS: Partial<Record<AppErrorCode, number>> & Record<ServerErrorCode, nu
   ERR_FILE_TOO_LARGE: 413,
   ERR_FILE_TYPE: 415,
   ERR_CREDENTIAL_UNVERIFIED: 422,
+  // @skillproof/skills refusing what a route passed it: the request's numbers or the data it names cannot be used.
+  ERR_PLAN_INPUT: 422,
+  ERR_GOAL_INPUT: 422,
+  ERR_PROFILE_INPUT: 422,
+  ERR_EXTRACT_INPUT: 422,
+  ERR_ROLES_INPUT: 422,
   ERR_IMPORT_IN_USE: 409,
   ERR_LOG_CONFLICT: 409,
   ERR_LOG_UNKNOWN: 404,
@@ -134,6 +141,14 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
           ...(err.details && { details: { ...err.details } }),
         },
       },
+      expected: true,
+    };
+  }
+  if (isSkillsError(err)) {
+    const { code, message, path } = err;
+    return {
+      status: statusOf(code),
+      body: { error: { code, message, ...(path !== undefined && { path }) } },
       expected: true,
     };
   }
