@@ -29,8 +29,71 @@ async function memberOrgIds(db: Kysely<Database>, userId: string): Promise<strin
   );
 }
 
+/**
+ * The skill requirements of occupations, each in its source's own terms: ESCO's essential/optional, O*NET's Importance
+ * and Level, else the stored weight. One query for all of them; the caller has checked they may be seen.
+ *
+ * @example
+ * ```ts
+ * const byOccupation = await occupationRequirements(deps, [occupationId]);
+ * byOccupation.get(occupationId); // [{ skill: 'http://data.europa.eu/esco/skill/…', weight: 1, essential: true, … }]
+ * ```
+ */
+export async function occupationRequirements(
+  deps: AppDeps,
+  occupationIds: readonly string[],
+): Promise<Map<string, GoalRequirement[]>> {
+  const byOccupation = new Map<string, GoalRequirement[]>();
+  if (occupationIds.length === 0) return byOccupation;
+  const rows = await deps.db
+    .selectFrom('occupationSkills as s')
+    .innerJoin('frameworkItems as i', 'i.id', 's.itemId')
+    .select([
+      's.occupationId',
+      's.relation',
+      's.importance',
+      's.level',
+      's.weight',
+      'i.uri',
+      'i.caseIdentifier',
+      'i.statement',
+    ])
+    .where('s.occupationId', 'in', occupationIds)
+    .orderBy('s.occupationId')
+    .orderBy('i.id')
+    .execute();
+  const grouped = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const list = grouped.get(r.occupationId);
+    if (list) list.push(r);
+    else grouped.set(r.occupationId, [r]);
+  }
+  for (const [id, list] of grouped) {
+    const skill = (r: (typeof rows)[number]) => ({ skill: frameworkItemUrl(deps.publicUrl, r), label: r.statement });
+    byOccupation.set(id, [
+      ...goalRequirements({
+        kind: 'esco-occupation',
+        skills: list.filter((r) => r.relation !== null).map((r) => ({ ...skill(r), relationType: r.relation! })),
+      }),
+      ...goalRequirements({
+        kind: 'onet-occupation',
+        elements: list
+          .filter((r) => r.relation === null && r.importance !== null)
+          .map((r) => ({ ...skill(r), importance: r.importance!, ...(r.level !== null && { level: r.level }) })),
+      }),
+      ...goalRequirements({
+        kind: 'job-profile',
+        skills: list
+          .filter((r) => r.relation === null && r.importance === null && r.weight > 0)
+          .map((r) => ({ ...skill(r), weight: r.weight })),
+      }),
+    ]);
+  }
+  return byOccupation;
+}
+
 async function occupationGoal(deps: AppDeps, userId: string, occupationId: string): Promise<ResolvedGoal> {
-  const { db, publicUrl } = deps;
+  const { db } = deps;
   const orgIds = await memberOrgIds(db, userId);
   const occupation = isUuid(occupationId)
     ? await db
@@ -42,33 +105,7 @@ async function occupationGoal(deps: AppDeps, userId: string, occupationId: strin
         .executeTakeFirst()
     : undefined;
   if (!occupation) throw new AppError('ERR_NOT_FOUND', 'No occupation with this id in a framework you can see.');
-  const rows = await db
-    .selectFrom('occupationSkills as s')
-    .innerJoin('frameworkItems as i', 'i.id', 's.itemId')
-    .select(['s.relation', 's.importance', 's.level', 's.weight', 'i.uri', 'i.caseIdentifier', 'i.statement'])
-    .where('s.occupationId', '=', occupationId)
-    .orderBy('i.id')
-    .execute();
-  const skill = (r: (typeof rows)[number]) => ({ skill: frameworkItemUrl(publicUrl, r), label: r.statement });
-  // Each row in its source's own terms: ESCO's essential/optional, O*NET's Importance and Level, else the stored weight.
-  const requirements = [
-    ...goalRequirements({
-      kind: 'esco-occupation',
-      skills: rows.filter((r) => r.relation !== null).map((r) => ({ ...skill(r), relationType: r.relation! })),
-    }),
-    ...goalRequirements({
-      kind: 'onet-occupation',
-      elements: rows
-        .filter((r) => r.relation === null && r.importance !== null)
-        .map((r) => ({ ...skill(r), importance: r.importance!, ...(r.level !== null && { level: r.level }) })),
-    }),
-    ...goalRequirements({
-      kind: 'job-profile',
-      skills: rows
-        .filter((r) => r.relation === null && r.importance === null && r.weight > 0)
-        .map((r) => ({ ...skill(r), weight: r.weight })),
-    }),
-  ];
+  const requirements = (await occupationRequirements(deps, [occupation.id])).get(occupation.id) ?? [];
   return { kind: 'occupation', id: occupation.id, title: occupation.title, requirements };
 }
 
