@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyseGap } from '../src/gap/analyse-gap.js';
+import { analyseGap, DEFAULT_HIERARCHY_CREDIT } from '../src/gap/analyse-gap.js';
 import { buildSkillProfile, type CredentialSkills, type SkillProfile } from '../src/gap/build-skill-profile.js';
 import { createNextRoleIndex } from '../src/gap/create-next-role-index.js';
 import { goalRequirements, type GoalRequirement } from '../src/gap/goal-requirements.js';
@@ -134,6 +134,47 @@ describe('analyseGap', () => {
     expect(gap.score).toBeCloseTo((0 + 0.5 + 0.25 + 0.25 + 1) / 5, 12);
     // Without a taxonomy only the exact skill counts.
     expect(analyseGap(profile, goalRequirements({ kind: 'skill-list', skills: ['db'] })).skills[0]!.heldLevel).toBe(0);
+  });
+
+  it('gives sibling credit only under a parent skill, not a group, with at most siblingMaxChildren narrower skills', () => {
+    // As in ESCO: a skill group classifies SQL with Haskell; "advise others" has hundreds of unrelated narrower skills.
+    const children = (parent: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: `${parent}-${i}`, broader: [parent] }));
+    const taxonomy = createSkillTaxonomy([
+      { id: 'group', label: 'software development', group: true },
+      { id: 'sql', label: 'SQL', broader: ['group'] },
+      { id: 'haskell', label: 'Haskell', broader: ['group'] },
+      { id: 'small', label: 'query languages' },
+      ...children('small', 8),
+      { id: 'big', label: 'advise others' },
+      ...children('big', 9),
+    ]);
+    const held = buildSkillProfile({
+      credentials: [credential('c1', [{ skill: 'sql' }, { skill: 'small-0' }, { skill: 'big-0' }])],
+    });
+    const goal = goalRequirements({ kind: 'skill-list', skills: ['haskell', 'small-1', 'big-1'] });
+    const relations = (credit?: { siblingMaxChildren: number }) =>
+      analyseGap(held, goal, { taxonomy, ...(credit && { credit }) }).skills.map((s) => [
+        s.skill,
+        s.heldLevel,
+        s.via?.relation ?? null,
+      ]);
+    expect(relations()).toEqual([
+      ['big-1', 0, null],
+      ['haskell', 0, null],
+      ['small-1', 0.25, 'sibling'],
+    ]);
+    expect(taxonomy.isGroup('group')).toBe(true);
+    expect(taxonomy.isGroup('sql')).toBe(false);
+    // The bound is the caller's: 9 lets "advise others" count, 0 turns siblings off; a group never counts.
+    expect(relations({ siblingMaxChildren: 9 })).toEqual([
+      ['big-1', 0.25, 'sibling'],
+      ['haskell', 0, null],
+      ['small-1', 0.25, 'sibling'],
+    ]);
+    expect(relations({ siblingMaxChildren: 0 }).map((r) => r[1])).toEqual([0, 0, 0]);
+    expect(DEFAULT_HIERARCHY_CREDIT.siblingMaxChildren).toBe(8);
+    expect(codeOf(() => analyseGap(held, goal, { credit: { siblingMaxChildren: 1.5 } }))).toBe('ERR_GOAL_INPUT');
   });
 
   it('counts self-declared skills only when allowed, and marks them', () => {

@@ -6,6 +6,11 @@ export interface TaxonomySkill {
   readonly label?: string;
   /** Ids of the skills this one specialises (ESCO's skill-to-skill `broader` relations); unknown ids are ignored. */
   readonly broader?: readonly string[];
+  /**
+   * A grouping of skills rather than a skill (ESCO's skill groups): it classifies its members without saying they are
+   * alike, so sharing one never makes two skills siblings.
+   */
+  readonly group?: boolean;
 }
 
 /** Lookups over a skill hierarchy, built once and shared by every gap analysis and next-role index. */
@@ -16,14 +21,16 @@ export interface SkillTaxonomy {
   broaderOf(id: string): readonly string[];
   /** Direct narrower skills, sorted by id. */
   narrowerOf(id: string): readonly string[];
+  /** Whether the id is a grouping of skills (see {@link TaxonomySkill.group}); `false` for unknown ids. */
+  isGroup(id: string): boolean;
   readonly size: number;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
- * A skill hierarchy from plain rows (for ESCO: skills_en's labels and broaderRelationsSkillPillar's skill-to-skill
- * rows). Links to ids missing from `skills` and self-links are dropped; cycles are tolerated because every walk over
+ * A skill hierarchy from plain rows (for ESCO: skills_en's and skillGroups_en's labels, the groups marked `group`,
+ * and broaderRelationsSkillPillar's rows). Links to ids missing from `skills` and self-links are dropped; cycles are tolerated because every walk over
  * the hierarchy is depth-bounded.
  *
  * @example
@@ -37,11 +44,13 @@ const NONE: readonly string[] = Object.freeze([]);
  */
 export function createSkillTaxonomy(skills: readonly TaxonomySkill[]): SkillTaxonomy {
   const labels = new Map<string, string | undefined>();
+  const groups = new Set<string>();
   for (const skill of skills) {
     if (typeof skill.id !== 'string' || skill.id === '') {
       throw new SkillsError('ERR_GOAL_INPUT', 'Every taxonomy skill needs a non-empty string id.');
     }
     if (!labels.has(skill.id) || skill.label !== undefined) labels.set(skill.id, skill.label);
+    if (skill.group === true) groups.add(skill.id);
   }
   const broader = new Map<string, Set<string>>();
   const narrower = new Map<string, Set<string>>();
@@ -66,6 +75,7 @@ export function createSkillTaxonomy(skills: readonly TaxonomySkill[]): SkillTaxo
     labelOf: (id) => labels.get(id),
     broaderOf: (id) => broaderSorted.get(id) ?? NONE,
     narrowerOf: (id) => narrowerSorted.get(id) ?? NONE,
+    isGroup: (id) => groups.has(id),
     size: labels.size,
   };
 }

@@ -1,10 +1,10 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { analyseGap, createSkillTaxonomy, type SkillEvidence } from '@skillproof/skills';
+import type { SkillEvidence } from '@skillproof/skills';
 import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
-import { resolveGoal } from './goal-requirements-for.js';
+import { learnerGap } from './learner-gap.js';
 import { loadLearnerSkills, setDeclaredSkills } from './learner-skills.js';
 import { nextRoleIndexFor } from './next-roles.js';
 import {
@@ -24,9 +24,6 @@ const TAGS = ['Guidance'];
 // anyone else's to reach.
 const READ = access.signedIn({ scope: 'skills:read' });
 const WRITE = access.signedIn({ scope: 'skills:write' });
-
-/** What a self-declared skill counts for in a gap when the learner asks to include them. */
-const SELF_DECLARED_CREDIT = 0.5;
 
 const profileRoute = route({
   method: 'get',
@@ -61,7 +58,9 @@ const gapRoute = route({
     'Per skill the goal asks for: weight, required and held level (0–1), shortfall, the evidence that counted, and an ' +
     'explanation; with the weighted score and essential coverage. Goals: an occupation (ESCO essential 1 / optional ' +
     '0.5; O*NET from Importance and Level), a job profile of an organisation you belong to, or a job posting (the ESCO ' +
-    'skills found in it, each essential). An unknown occupation or job profile is 404.',
+    'skills found in it, each essential). A held skill also counts, in part, for a related required one through the ' +
+    'isChildOf hierarchy of the frameworks you can see: a narrower skill 0.5 per level, a broader 0.25 per level, a ' +
+    'sibling under a small parent skill 0.25. An unknown occupation or job profile is 404.',
   tags: TAGS,
   request: { body: jsonBody(GapInput) },
   responses: { 200: jsonResponse('The gap', GapJson), 404: errorResponse('No such occupation or job profile') },
@@ -136,17 +135,8 @@ export function registerGuidanceRoutes(app: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const { userId } = c.get('principal')!;
     const { goal: goalInput, includeSelfDeclared } = c.req.valid('json');
-    const goal = await resolveGoal(deps, userId, goalInput);
-    const { profile, labels } = await loadLearnerSkills(deps.db, deps.publicUrl, userId, deps.clock());
-    // Labels only, no hierarchy links: explanations then name held skills as frameworks here do.
-    const taxonomy = createSkillTaxonomy([
-      ...[...labels].map(([id, label]) => ({ id, label })),
-      ...goal.requirements.map((r) => ({ id: r.skill, ...(r.label !== undefined && { label: r.label }) })),
-    ]);
-    const gap = analyseGap(profile, goal.requirements, {
-      taxonomy,
-      selfDeclaredCredit: includeSelfDeclared ? SELF_DECLARED_CREDIT : 0,
-    });
+    const { goal, gap, learner } = await learnerGap(deps, userId, goalInput, { includeSelfDeclared });
+    const { labels } = learner;
     return c.json(
       {
         goal: { kind: goal.kind, id: goal.id, title: goal.title },

@@ -112,6 +112,10 @@ export const GapJson = z
         narrower: z.number(),
         broader: z.number(),
         sibling: z.number(),
+        siblingMaxChildren: z
+          .number()
+          .int()
+          .openapi({ description: 'Siblings count only under a parent skill (not a group) with at most this many.' }),
         maxDepth: z.number(),
         selfDeclared: z.number(),
       })
