@@ -30,6 +30,7 @@ import { registerLedgerRoutes } from './domains/ledger/routes.js';
 import { registerWitnessRoutes } from './domains/witness/routes.js';
 import { registerAnchorRoutes } from './domains/ledger/anchoring.js';
 import { registerGuidanceRoutes } from './domains/guidance/routes.js';
+import { registerCatalogueRoutes } from './domains/guidance/catalogue-routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -133,6 +134,7 @@ export function createApp(deps: AppDeps) {
   registerWitnessRoutes(app);
   registerAnchorRoutes(app);
   registerGuidanceRoutes(app);
+  registerCatalogueRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

@@ -62,6 +62,8 @@ describe.each(databaseTargets())('achievements on $name', (target) => {
       createdAt: '2026-06-01T12:30:00.000Z',
       updatedAt: '2026-06-01T12:30:00.000Z',
       archived: false,
+      published: false,
+      publishedAt: null,
     });
     const audit = await ctx.db
       .selectFrom('auditLog')

@@ -156,6 +156,8 @@ export interface AchievementsTable {
   createdAt: CreatedAt;
   updatedAt: Timestamp;
   archivedAt: Timestamp | null;
+  /** In the public learning catalogue since; null: not published (archiving clears it). */
+  publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface AchievementVersionsTable {

@@ -6,6 +6,7 @@ import * as ledger from './2026-11-30T1500_ledger.js';
 import * as witness from './2026-11-30T1600_witness.js';
 import * as anchors from './2026-11-30T1610_anchors.js';
 import * as guidance from './2026-11-30T1700_guidance.js';
+import * as catalogue from './2026-11-30T1800_catalogue.js';
 
 /**
  * Every migration, by timestamped name. Names sort in the order they run; a migration, once released, never changes:
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T1600_witness': witness,
   '2026-11-30T1610_anchors': anchors,
   '2026-11-30T1700_guidance': guidance,
+  '2026-11-30T1800_catalogue': catalogue,
 };

@@ -111,6 +111,29 @@ const Renewal = z
   .strict()
   .openapi('AchievementRenewal');
 
+/** At most two decimals, as the number's shortest decimal form shows it (what a JSON body's `12.5` parses to). */
+const atMostTwoDecimals = (v: number) => /^-?\d+(\.\d{1,2})?$/.test(String(v));
+
+/**
+ * What earning an achievement costs, in a currency (ISO 4217 code). Skillproof catalogue data for learning plans:
+ * credentials never carry it (see {@link achievementInput}).
+ */
+export const AchievementPrice = z
+  .object({
+    amount: z
+      .number()
+      .min(0)
+      .max(10_000_000)
+      .refine(atMostTwoDecimals, { message: 'must have at most two decimals' })
+      .openapi({ example: 49.5 }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code (three upper-case letters)')
+      .openapi({ example: 'EUR' }),
+  })
+  .strict()
+  .openapi('AchievementPrice');
+
 /** The most framework items one achievement aligns to. */
 export const MAX_ACHIEVEMENT_SKILLS = 100;
 
@@ -176,6 +199,10 @@ const fields = {
   eqfLevel: z.number().int().min(1).max(8),
   /** How credentials are renewed before they expire; only with `validityDays`. */
   renewal: Renewal,
+  /** Study effort in hours, for learning plans (catalogue data: not in credentials). */
+  hours: z.number().positive().max(10_000).openapi({ example: 20 }),
+  /** What earning it costs, for learning plans (catalogue data: not in credentials). */
+  price: AchievementPrice,
 };
 
 const definitionShape = {
@@ -194,6 +221,8 @@ const definitionShape = {
   inLanguage: fields.inLanguage.optional(),
   eqfLevel: fields.eqfLevel.optional(),
   renewal: fields.renewal.optional(),
+  hours: fields.hours.optional(),
+  price: fields.price.optional(),
 };
 
 /** What zod cannot say field by field: a renewal policy needs credentials that expire. */
@@ -250,6 +279,8 @@ export const AchievementPatch = z
     inLanguage: fields.inLanguage.nullable().optional(),
     eqfLevel: fields.eqfLevel.nullable().optional(),
     renewal: fields.renewal.nullable().optional(),
+    hours: fields.hours.nullable().optional(),
+    price: fields.price.nullable().optional(),
     /** Replaces the whole list; `null` or `[]` removes every alignment to framework items. */
     skills: z.array(SkillReferenceInput).max(MAX_ACHIEVEMENT_SKILLS).nullable().optional(),
   })
@@ -285,7 +316,8 @@ export function achievementImageUrl(publicUrl: string, achievementId: string, ve
 /**
  * One version of an achievement as the core builder's input (the credential's `credentialSubject.achievement`, and
  * the document served at its URL). A stored `data:` image is referred to by the URL it is served at, so that
- * credentials stay small.
+ * credentials stay small. The catalogue figures (`hours`, `price`) are left out: they are Skillproof's data for learning
+ * plans, not part of the OB 3.0 Achievement, and changing them must not change what credentials say.
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@ import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { decodeCursor, encodeCursor, pageOf, PageQuery } from '../../http/pagination.js';
-import { jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
+import { errorResponse, jsonBody, jsonResponse, OrgParams } from '../../http/schemas.js';
 import {
   AchievementDefinition,
   AchievementDefinitionInput,
@@ -23,6 +23,7 @@ import {
   getAchievement,
   listAchievements,
   listAchievementVersions,
+  setAchievementPublished,
   updateAchievement,
   type AchievementRecord,
 } from './service.js';
@@ -39,6 +40,10 @@ const AchievementJson = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     archived: z.boolean(),
+    published: z.boolean().openapi({
+      description: 'In the public learning catalogue (GET /api/v1/catalogue), where learning plans choose from.',
+    }),
+    publishedAt: z.iso.datetime().nullable(),
   })
   .openapi('Achievement');
 
@@ -134,10 +139,40 @@ const archiveRoute = route({
   path: '/api/v1/orgs/{orgId}/achievements/{achievementId}',
   access: access.org('issuer', 'achievements:write'),
   summary: 'Archive an achievement',
-  description: 'No more credentials can be issued for it, and it cannot change; issued ones stay valid. Idempotent.',
+  description:
+    'No more credentials can be issued for it, and it cannot change; issued ones stay valid. It leaves the learning ' +
+    'catalogue (unpublished). Idempotent.',
   tags: TAGS,
   request: { params: OneParams },
   responses: { 200: jsonResponse('The archived achievement', z.object({ achievement: AchievementJson })) },
+});
+
+const publishRoute = route({
+  method: 'put',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}/publication',
+  access: access.org('issuer', 'achievements:write'),
+  summary: 'Publish an achievement in the learning catalogue',
+  description:
+    'Lists it in the public catalogue (GET /api/v1/catalogue) that learning plans choose from, with its `hours`, ' +
+    '`price`, aligned skills and the achievements its award rule requires. Idempotent: publishing a published ' +
+    'achievement changes nothing. An archived achievement cannot be published (ERR_STATE).',
+  tags: TAGS,
+  request: { params: OneParams },
+  responses: {
+    200: jsonResponse('The published achievement', z.object({ achievement: AchievementJson })),
+    409: errorResponse('The achievement is archived (ERR_STATE)'),
+  },
+});
+
+const unpublishRoute = route({
+  method: 'delete',
+  path: '/api/v1/orgs/{orgId}/achievements/{achievementId}/publication',
+  access: access.org('issuer', 'achievements:write'),
+  summary: 'Take an achievement out of the learning catalogue',
+  description: 'Credentials can still be issued for it. Idempotent.',
+  tags: TAGS,
+  request: { params: OneParams },
+  responses: { 200: jsonResponse('The unpublished achievement', z.object({ achievement: AchievementJson })) },
 });
 
 const versionsRoute = route({
@@ -190,6 +225,8 @@ function achievementJson(publicUrl: string, a: AchievementRecord): z.infer<typeo
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
     archived: a.archived,
+    published: a.publishedAt !== null,
+    publishedAt: a.publishedAt?.toISOString() ?? null,
   };
 }
 
@@ -285,6 +322,32 @@ export function registerAchievementsRoutes(app: OpenAPIHono<AppEnv>): void {
     });
     return c.json({ achievement: achievementJson(publicUrl, achievement) }, 200);
   });
+
+  for (const [definition, published] of [
+    [publishRoute, true],
+    [unpublishRoute, false],
+  ] as const) {
+    app.openapi(definition, async (c) => {
+      const { db, clock, publicUrl } = c.get('deps');
+      const principal = c.get('principal')!;
+      const orgId = c.get('org')!.id;
+      const { achievementId } = c.req.valid('param');
+      const now = clock();
+      const achievement = await db.transaction().execute(async (tx) => {
+        const result = await setAchievementPublished(tx, orgId, achievementId, published, now);
+        if (result.changed) {
+          await audit(tx, principal, now, {
+            orgId,
+            action: published ? 'achievement.publish' : 'achievement.unpublish',
+            targetType: 'achievement',
+            targetId: achievementId,
+          });
+        }
+        return result.achievement;
+      });
+      return c.json({ achievement: achievementJson(publicUrl, achievement) }, 200);
+    });
+  }
 
   app.openapi(versionsRoute, async (c) => {
     const { db, publicUrl } = c.get('deps');

@@ -27,6 +27,8 @@ export interface AchievementRecord extends AchievementVersion {
   createdAt: Date;
   updatedAt: Date;
   archivedAt: Date | null;
+  /** In the public learning catalogue since; null: not published. */
+  publishedAt: Date | null;
 }
 
 const notFound = () => new AppError('ERR_NOT_FOUND', 'No achievement with this id (and version) in this organisation.');
@@ -179,7 +181,10 @@ export async function updateAchievement(
   return { achievement: await getAchievement(db, orgId, achievementId), changed };
 }
 
-/** Archives an achievement: it can no longer be issued or edited; what was issued stays valid. Idempotent. */
+/**
+ * Archives an achievement: it can no longer be issued or edited, and it leaves the catalogue (unpublished); what was
+ * issued stays valid. Idempotent.
+ */
 export async function archiveAchievement(
   db: Kysely<Database>,
   orgId: string,
@@ -188,12 +193,53 @@ export async function archiveAchievement(
 ): Promise<{ achievement: AchievementRecord; changed: boolean }> {
   const result = await db
     .updateTable('achievements')
-    .set({ archivedAt: now, updatedAt: now })
+    .set({ archivedAt: now, updatedAt: now, publishedAt: null })
     .where('id', '=', achievementId)
     .where('orgId', '=', orgId)
     .where('archivedAt', 'is', null)
     .executeTakeFirst();
   return { achievement: await getAchievement(db, orgId, achievementId), changed: result.numUpdatedRows > 0n };
+}
+
+/**
+ * Publishes an achievement in the public learning catalogue (`published` true) or takes it out (false). Idempotent: an
+ * achievement already in that state keeps its `publishedAt`, and `changed` is false. An archived achievement cannot be
+ * published (`ERR_STATE`); unpublishing one is a no-op, since archiving already did it. Another organisation's
+ * achievement is not found.
+ *
+ * @example
+ * ```ts
+ * const { achievement, changed } = await setAchievementPublished(tx, orgId, achievementId, true, now);
+ * ```
+ */
+export async function setAchievementPublished(
+  db: Kysely<Database>,
+  orgId: string,
+  achievementId: string,
+  published: boolean,
+  now: Date,
+): Promise<{ achievement: AchievementRecord; changed: boolean }> {
+  const row = await db
+    .selectFrom('achievements')
+    .select(['archivedAt', 'publishedAt'])
+    .where('id', '=', achievementId)
+    .where('orgId', '=', orgId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  if (published && row.archivedAt) {
+    throw new AppError('ERR_STATE', 'This achievement is archived; archived achievements cannot be published.');
+  }
+  const changed = published !== (row.publishedAt !== null);
+  if (changed) {
+    await db
+      .updateTable('achievements')
+      .set({ publishedAt: published ? now : null, updatedAt: now })
+      .where('id', '=', achievementId)
+      .where('orgId', '=', orgId)
+      .execute();
+  }
+  return { achievement: await getAchievement(db, orgId, achievementId), changed };
 }
 
 /** An organisation's achievement with its current definition; another organisation's is not found. */
@@ -310,7 +356,16 @@ function selectAchievements(db: Kysely<Database>, orgId: string) {
     .innerJoin('achievementVersions as v', (j) =>
       j.onRef('v.achievementId', '=', 'a.id').onRef('v.version', '=', 'a.currentVersion'),
     )
-    .select(['a.id', 'a.orgId', 'a.archivedAt', 'a.createdAt', 'a.updatedAt', 'v.version', 'v.definition'])
+    .select([
+      'a.id',
+      'a.orgId',
+      'a.archivedAt',
+      'a.publishedAt',
+      'a.createdAt',
+      'a.updatedAt',
+      'v.version',
+      'v.definition',
+    ])
     .where('a.orgId', '=', orgId);
 }
 
@@ -330,8 +385,16 @@ function toVersion(row: {
   };
 }
 
-function toRecord(row: Parameters<typeof toVersion>[0] & { createdAt: Date; updatedAt: Date }): AchievementRecord {
-  return { ...toVersion(row), createdAt: row.createdAt, updatedAt: row.updatedAt, archivedAt: row.archivedAt };
+function toRecord(
+  row: Parameters<typeof toVersion>[0] & { createdAt: Date; updatedAt: Date; publishedAt: Date | null },
+): AchievementRecord {
+  return {
+    ...toVersion(row),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    archivedAt: row.archivedAt,
+    publishedAt: row.publishedAt,
+  };
 }
 
 /** Runs a zod parse, turning its failure into the API's `ERR_VALIDATION` with every issue's path. */
