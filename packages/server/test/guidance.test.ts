@@ -5,7 +5,9 @@ import { expectError } from './helpers/errors.js';
 import { insertTestFramework, type TestFramework } from './helpers/frameworks.js';
 import { AchievementDefinitionInput } from '../src/domains/achievements/definition.js';
 import { createAchievement } from '../src/domains/achievements/service.js';
+import { GLOBAL_SCALE_IDS } from '../src/domains/frameworks/scales.js';
 import {
+  addMember,
   anonymous,
   createOrg,
   SAMPLE_ACHIEVEMENT,
@@ -44,14 +46,16 @@ interface Gap {
   goal: { kind: string; id: string | null; title: string };
   score: number;
   essentialCoverage: { met: number; total: number; ratio: number };
+  credit: Record<string, number>;
   skills: {
     skill: string;
     label: string;
     essential: boolean;
+    requiredLevel: number;
     heldLevel: number;
     shortfall: number;
     met: number;
-    via: { evidence: Evidence } | null;
+    via: { skill: string; relation: string; depth: number; factor: number; evidence: Evidence } | null;
     explanation: string;
   }[];
 }
@@ -347,5 +351,168 @@ describe.each(databaseTargets())('guidance API on $name', (target) => {
       400,
       'ERR_VALIDATION',
     );
+  });
+
+  let touches = 0;
+  /**
+   * An isChildOf link (origin = the narrower end) in a framework, each end an item of it or a URI elsewhere, with the
+   * framework's updated_at moved on as an import or an edit moves it (the shared hierarchy is cached by it).
+   */
+  async function linkChild(
+    frameworkId: string,
+    narrower: { id?: string; uri: string },
+    broader: { id?: string; uri: string },
+  ) {
+    await ctx.db
+      .insertInto('frameworkAssociations')
+      .values({
+        id: crypto.randomUUID(),
+        frameworkId,
+        identifier: `isChildOf|${narrower.uri}|${broader.uri}`,
+        caseIdentifier: crypto.randomUUID(),
+        type: 'isChildOf',
+        originItemId: narrower.id ?? null,
+        originIdentifier: narrower.uri,
+        originUri: narrower.uri,
+        destinationItemId: broader.id ?? null,
+        destinationIdentifier: broader.uri,
+        destinationUri: broader.uri,
+      })
+      .execute();
+    await ctx.db
+      .updateTable('frameworks')
+      .set({ updatedAt: new Date(Date.UTC(2027, 0, 1) + ++touches * 1000) })
+      .where('id', '=', frameworkId)
+      .execute();
+  }
+  const itemRef = (item: { id: string; uri: string | null }) => ({ id: item.id, uri: item.uri! });
+
+  it('POST /me/gap: a held narrower skill gives partial credit for the broader required one, naming the held skill', async () => {
+    // use databases ─┬─ SQL (held)      database skills (a group) ─┬─ SQL
+    //                └─ NoSQL                                      └─ MongoDB
+    const h = await insertTestFramework(ctx.db, {
+      title: 'Hierarchy',
+      items: [
+        { key: 'sql', statement: 'SQL', uri: ESCO_SQL },
+        { key: 'db', statement: 'use databases' },
+        { key: 'nosql', statement: 'NoSQL' },
+        { key: 'group', statement: 'database skills', type: 'skill-group' },
+        { key: 'mongo', statement: 'MongoDB' },
+      ],
+      occupations: [
+        {
+          key: 'dev',
+          title: 'database developer',
+          skills: [
+            { item: 'db', weight: 1, relation: 'essential' },
+            { item: 'nosql', weight: 0.5, relation: 'optional' },
+            { item: 'mongo', weight: 0.5, relation: 'optional' },
+          ],
+        },
+      ],
+    });
+    const goal = { occupationId: h.occupations['dev']!.id };
+    const before = await json<Gap>(await caller.request('POST', '/api/v1/me/gap', { goal }));
+    expect(before.skills.map((s) => s.heldLevel)).toEqual([0, 0, 0]);
+
+    await linkChild(h.id, itemRef(h.items['sql']!), itemRef(h.items['db']!));
+    await linkChild(h.id, itemRef(h.items['nosql']!), itemRef(h.items['db']!));
+    await linkChild(h.id, itemRef(h.items['sql']!), itemRef(h.items['group']!));
+    await linkChild(h.id, itemRef(h.items['mongo']!), itemRef(h.items['group']!));
+    const gap = await json<Gap>(await caller.request('POST', '/api/v1/me/gap', { goal }));
+    const byLabel = (label: string) => gap.skills.find((s) => s.label === label)!;
+    expect(byLabel('use databases')).toMatchObject({
+      essential: true,
+      requiredLevel: 1,
+      heldLevel: 0.5,
+      shortfall: 0.5,
+      met: 0.5,
+      via: { skill: ESCO_SQL, relation: 'held-narrower', depth: 1, factor: 0.5, evidence: sqlEvidence() },
+    });
+    expect(byLabel('use databases').explanation).toBe(
+      `held: SQL (verified, issued here, 2026-03, ${issuerOrg.name}) — covers 'use databases' via a narrower skill ` +
+        'at 0.5; required 1, held 0.5; short 0.5',
+    );
+    // NoSQL shares the skill "use databases" (2 narrower skills) with SQL; MongoDB shares only a skill group: nothing.
+    expect(byLabel('NoSQL')).toMatchObject({ heldLevel: 0.25, via: { skill: ESCO_SQL, relation: 'sibling' } });
+    expect(byLabel('MongoDB')).toMatchObject({ heldLevel: 0, shortfall: 1, via: null });
+    expect(gap.score).toBeCloseTo((1 * 0.5 + 0.5 * 0.25 + 0.5 * 0) / 2, 12);
+    expect(gap.essentialCoverage).toEqual({ met: 0, total: 1, ratio: 0 });
+    expect(gap.credit).toEqual({
+      narrower: 0.5,
+      broader: 0.25,
+      sibling: 0.25,
+      siblingMaxChildren: 8,
+      maxDepth: 2,
+      selfDeclared: 0,
+    });
+  });
+
+  it("POST /me/gap: another organisation's private hierarchy never gives credit; one's own does", async () => {
+    const shared = await insertTestFramework(ctx.db, {
+      title: 'Warehousing',
+      items: [{ key: 'dw', statement: 'data warehousing' }],
+      occupations: [
+        { key: 'dwe', title: 'warehouse engineer', skills: [{ item: 'dw', weight: 1, relation: 'essential' }] },
+      ],
+    });
+    // Their private framework says SQL is narrower than the shared "data warehousing" (both ends by URI).
+    await linkChild(hidden.id, { uri: ESCO_SQL }, { uri: shared.items['dw']!.uri! });
+    const goal = { occupationId: shared.occupations['dwe']!.id };
+    const dw = async () =>
+      (await json<Gap>(await caller.request('POST', '/api/v1/me/gap', { goal }))).skills.find(
+        (s) => s.label === 'data warehousing',
+      )!;
+    expect(await dw()).toMatchObject({ heldLevel: 0, shortfall: 1, via: null });
+    // The same link counts for the organisation's members.
+    await addMember(ctx, hidden.orgId!, learner.id, 'viewer');
+    try {
+      expect(await dw()).toMatchObject({ heldLevel: 0.5, via: { skill: ESCO_SQL, relation: 'held-narrower' } });
+    } finally {
+      await ctx.db
+        .deleteFrom('memberships')
+        .where('orgId', '=', hidden.orgId!)
+        .where('userId', '=', learner.id)
+        .execute();
+    }
+    expect(await dw()).toMatchObject({ heldLevel: 0, via: null });
+  });
+
+  it('POST /me/gap: a credential attesting a lower level than the job profile requires leaves the shortfall', async () => {
+    const admin = await member(ctx, 'admin');
+    // Statistics attested at EQF 4 (4 / 8 = 0.5); the job profile asks for EQF 6 (0.75).
+    const { achievementId } = await createSampleAchievement(issuerOrg.id, {
+      name: 'Statistics',
+      skills: [{ itemId: esco.items['stats']!.id, requiredLevel: { scaleId: GLOBAL_SCALE_IDS.eqf, level: '4' } }],
+    });
+    const row = await issueTestCredential(ctx, { orgId: issuerOrg.id, achievementId, email: admin.user.email });
+    await ctx.db.updateTable('credentials').set({ holderUserId: admin.user.id }).where('id', '=', row.id).execute();
+    const { jobProfile } = await json<{ jobProfile: { id: string } }>(
+      await admin.caller.request('POST', `/api/v1/orgs/${admin.orgId}/job-profiles`, {
+        title: 'Statistician',
+        skills: [
+          { itemId: esco.items['stats']!.id, requiredLevel: { scaleId: GLOBAL_SCALE_IDS.eqf, level: '6' } },
+          { itemId: esco.items['viz']!.id, weight: 0.5 },
+        ],
+      }),
+      201,
+    );
+    const gap = await json<Gap>(
+      await admin.caller.request('POST', '/api/v1/me/gap', { goal: { jobProfileId: jobProfile.id } }),
+    );
+    const stats = gap.skills.find((s) => s.label === 'statistics')!;
+    expect(stats).toMatchObject({ requiredLevel: 0.75, heldLevel: 0.5, shortfall: 0.25 });
+    expect(stats.met).toBeCloseTo(0.5 / 0.75, 12);
+    expect(stats.via).toMatchObject({ relation: 'exact', factor: 1, evidence: { level: 0.5, credentialId: row.id } });
+    expect(stats.explanation).toBe(
+      `held: statistics (verified, issued here, 2026-06, ${issuerOrg.name}) — covers 'statistics'; ` +
+        'required 0.75, held 0.5; short 0.25',
+    );
+    expect(gap.skills.find((s) => s.label === 'present visual data')).toMatchObject({
+      requiredLevel: 1,
+      heldLevel: 0,
+      shortfall: 1,
+    });
+    expect(gap.score).toBeCloseTo((1 * (0.5 / 0.75) + 0.5 * 0) / 1.5, 12);
   });
 });

@@ -19,8 +19,9 @@ export const SELF_DECLARED_CREDIT = 0.5;
 const GROUP_TYPE = 'skill-group';
 
 // One taxonomy of the shared (global and public) frameworks per app: ESCO alone has ~14,500 items and 20,656 isChildOf
-// links, too many to read per request (measured: see learnerGap). Its key is the frameworks' ids, update times and
-// association counts, so an import, an edit or a newly published framework is seen on the next request.
+// links, too many to read per request (measured: see learnerGap). Its key is the frameworks' ids and update times, as
+// the search indexes' are: an import or an edit that changes anything sets updated_at, and a framework made public or
+// private joins or leaves the list, so the next request sees it.
 const sharedTaxonomies = new WeakMap<AppDeps, { key: string; taxonomy: Promise<HierarchyParts> }>();
 
 /** A taxonomy and the ids it holds, so that two can be laid over each other. */
@@ -99,20 +100,10 @@ async function sharedKey(db: Kysely<Database>): Promise<{ key: string; ids: stri
   const rows = await db
     .selectFrom('frameworks as f')
     .select(['f.id', 'f.updatedAt'])
-    .select((eb) =>
-      eb
-        .selectFrom('frameworkAssociations as a')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('a.frameworkId', '=', 'f.id')
-        .as('n'),
-    )
     .where((eb) => eb.or([eb('f.orgId', 'is', null), eb('f.public', '=', true)]))
     .orderBy('f.id')
     .execute();
-  return {
-    key: rows.map((r) => `${r.id}@${r.updatedAt.toISOString()}#${String(r.n)}`).join(','),
-    ids: rows.map((r) => r.id),
-  };
+  return { key: rows.map((r) => `${r.id}@${r.updatedAt.toISOString()}`).join(','), ids: rows.map((r) => r.id) };
 }
 
 async function sharedHierarchy(deps: AppDeps): Promise<HierarchyParts> {
@@ -180,10 +171,12 @@ async function learnerTaxonomy(deps: AppDeps, userId: string, goal: ResolvedGoal
  * hierarchy factors, and levels attested below the required level leave a shortfall. Self-declared skills count at
  * {@link SELF_DECLARED_CREDIT} when `includeSelfDeclared`, else not at all.
  *
- * The shared frameworks' hierarchy is built once per app and key (ESCO v1.1.1: 20,656 links); per request only the
- * key (one query) and the learner's organisations' links are read. Measured against a recursive CTE that reads only
- * the goal's neighbourhood (two levels up and down, and the siblings' parents) on the shipped ESCO: see the report
- * in the commit introducing this file.
+ * The shared frameworks' hierarchy is built once per app and key; per request only the key (one query over
+ * `frameworks`) and the learner's organisations' links are read. Measured on the shipped ESCO v1.1.1 (20,656 links;
+ * 2 shared cores, medians): the build takes 265 ms on PostgreSQL and 960 ms on PGlite, once; then a request's two
+ * queries take under 1 ms on both. The alternative, a recursive CTE reading only the goal's neighbourhood (two levels
+ * up and down and the parents' other children) for every request, took 54 ms (PostgreSQL) and 122 ms (PGlite) over 31
+ * ESCO occupations (median 1,937 links read, at most 3,884), so the cache wins from the first few requests on.
  *
  * @example
  * ```ts
