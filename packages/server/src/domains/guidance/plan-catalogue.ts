@@ -33,13 +33,19 @@ interface Cached {
 const catalogues = new WeakMap<AppDeps, Cached>();
 
 async function catalogueKey(deps: AppDeps): Promise<string> {
-  const row = await selectCatalogue(deps.db)
-    .clearSelect()
+  // The rows of selectCatalogue without their definitions (an id and a version name one): half the time of reading
+  // them (at 5,000 published achievements, 7–10 ms against 16–34 ms on PostgreSQL and PGlite).
+  const row = await deps.db
+    .selectFrom('achievements as a')
+    .innerJoin('organizations as o', 'o.id', 'a.orgId')
+    .leftJoin('awardRules as r', 'r.achievementId', 'a.id')
     .select(
       sql<string>`count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', a.id, a.current_version, o.slug, o.name, md5(r.rule::text)), ',' order by a.id)), '')`.as(
         'key',
       ),
     )
+    .where('a.publishedAt', 'is not', null)
+    .where('a.archivedAt', 'is', null)
     .executeTakeFirstOrThrow();
   return row.key;
 }
