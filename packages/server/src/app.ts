@@ -31,6 +31,7 @@ import { registerWitnessRoutes } from './domains/witness/routes.js';
 import { registerAnchorRoutes } from './domains/ledger/anchoring.js';
 import { registerGuidanceRoutes } from './domains/guidance/routes.js';
 import { registerCatalogueRoutes } from './domains/guidance/catalogue-routes.js';
+import { registerPlanRoutes } from './domains/guidance/plan-routes.js';
 
 /** Request bodies above this are refused before they are read (CSV uploads and CASE imports have larger limits). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps) {
   registerAnchorRoutes(app);
   registerGuidanceRoutes(app);
   registerCatalogueRoutes(app);
+  registerPlanRoutes(app);
   registerPublicRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

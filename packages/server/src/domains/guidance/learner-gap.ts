@@ -3,6 +3,7 @@ import {
   analyseGap,
   createSkillTaxonomy,
   type GapAnalysis,
+  type GoalRequirement,
   type SkillTaxonomy,
   type TaxonomySkill,
 } from '@skillproof/skills';
@@ -137,9 +138,20 @@ function overlay(base: HierarchyParts, extra: HierarchyParts): SkillTaxonomy {
 /**
  * The skill hierarchy a learner's gap may use: the isChildOf links of every global and public framework (cached per
  * app) and of their own organisations' private frameworks (read per request; another organisation's never), with the
- * labels of their skills and the goal's.
+ * labels of their skills and of the requirements (of one goal or several).
+ *
+ * @example
+ * ```ts
+ * const taxonomy = await learnerTaxonomy(deps, userId, learner, goal.requirements);
+ * analyseGap(learner.profile, goal.requirements, { taxonomy });
+ * ```
  */
-async function learnerTaxonomy(deps: AppDeps, userId: string, goal: ResolvedGoal, learner: LearnerSkills) {
+export async function learnerTaxonomy(
+  deps: AppDeps,
+  userId: string,
+  learner: LearnerSkills,
+  requirements: Iterable<GoalRequirement>,
+): Promise<SkillTaxonomy> {
   const [shared, orgFrameworkIds] = await Promise.all([
     sharedHierarchy(deps),
     deps.db
@@ -159,7 +171,7 @@ async function learnerTaxonomy(deps: AppDeps, userId: string, goal: ResolvedGoal
   );
   const labels: TaxonomySkill[] = [
     ...[...learner.labels].map(([id, label]) => ({ id, label })),
-    ...goal.requirements.map((r) => ({ id: r.skill, ...(r.label !== undefined && { label: r.label }) })),
+    ...[...requirements].map((r) => ({ id: r.skill, ...(r.label !== undefined && { label: r.label }) })),
   ];
   return overlay(shared, buildParts([...own, ...labels]));
 }
@@ -192,7 +204,7 @@ export async function learnerGap(
 ): Promise<{ goal: ResolvedGoal; gap: GapAnalysis; learner: LearnerSkills }> {
   const resolved = await resolveGoal(deps, userId, goal);
   const learner = await loadLearnerSkills(deps.db, deps.publicUrl, userId, deps.clock());
-  const taxonomy = await learnerTaxonomy(deps, userId, resolved, learner);
+  const taxonomy = await learnerTaxonomy(deps, userId, learner, resolved.requirements);
   const gap = analyseGap(learner.profile, resolved.requirements, {
     taxonomy,
     selfDeclaredCredit: options.includeSelfDeclared ? SELF_DECLARED_CREDIT : 0,
