@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, runCli } from './helpers/cli.js';
+import { runMain } from './helpers/main-in-process.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 /** `skillproof issue` against a real `skillproof serve` (PGlite in a fresh data folder, demo seeded). */
@@ -14,7 +15,11 @@ describe('skillproof issue', () => {
   let orgId: string;
   let achievementId: string;
 
-  /** Runs the command with this environment (for SKILLPROOF_TOKEN) and no terminal. */
+  /**
+   * Runs `skillproof issue` as a real process with this environment (for SKILLPROOF_TOKEN) and no terminal: for one
+   * call of each exit status (0, 1, 2); the other calls run the same `main` in this process (`issueHere`), since each
+   * child process costs a Node start and a tsx load.
+   */
   function issue(args: string[], env: Record<string, string> = {}) {
     const r = spawnSync(process.execPath, [bin, 'issue', ...args], {
       cwd: dir,
@@ -24,6 +29,8 @@ describe('skillproof issue', () => {
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
+  const issueHere = (args: string[], env: Record<string, string> = {}) =>
+    runMain(dir, ['issue', ...args], { SKILLPROOF_TOKEN: '', ...env });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skillproof-issue-'));
@@ -90,26 +97,26 @@ describe('skillproof issue', () => {
     expect(verified.code).toBe(0);
   }, 60_000);
 
-  it('with the same --idempotency-key, a second run answers with the first credential (token from SKILLPROOF_TOKEN)', () => {
+  it('with the same --idempotency-key, a second run answers with the first credential (token from SKILLPROOF_TOKEN)', async () => {
     const args = [...base(), '--did', 'did:example:cli-learner', '--idempotency-key', 'cli-run-1'];
-    const first = issue(args, { SKILLPROOF_TOKEN: token });
+    const first = await issueHere(args, { SKILLPROOF_TOKEN: token });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
       /^Issued: http:\/\/localhost:\d+\/credentials\/[0-9a-f-]{36}\n {2}to did:example:cli-learner;/,
     );
-    const second = issue(args, { SKILLPROOF_TOKEN: token });
+    const second = await issueHere(args, { SKILLPROOF_TOKEN: token });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^Already issued \(same Idempotency-Key\)/);
     const url = (s: string) => /(http:\S+)/.exec(s)![1];
     expect(url(second.stdout)).toBe(url(first.stdout));
-    const other = issue([...base(), '--email', 'other@example.org', '--idempotency-key', 'cli-run-1'], {
+    const other = await issueHere([...base(), '--email', 'other@example.org', '--idempotency-key', 'cli-run-1'], {
       SKILLPROOF_TOKEN: token,
     });
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/^skillproof: ERR_IDEMPOTENCY_MISMATCH: /);
   }, 60_000);
 
-  it('the server’s refusals exit 1 with the error code', () => {
+  it('the server’s refusals exit 1 with the error code', async () => {
     const unknown = issue([
       '--server',
       server.url,
@@ -124,10 +131,10 @@ describe('skillproof issue', () => {
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^skillproof: ERR_NOT_FOUND: /);
-    const badToken = issue([...base(), '--token', `sp_token_${'A'.repeat(43)}`, '--email', 'a@example.org']);
+    const badToken = await issueHere([...base(), '--token', `sp_token_${'A'.repeat(43)}`, '--email', 'a@example.org']);
     expect(badToken.code).toBe(1);
     expect(badToken.stderr).toMatch(/^skillproof: ERR_UNAUTHENTICATED: /);
-    const badEmail = issue([...base(), '--token', token, '--email', 'not-an-email']);
+    const badEmail = await issueHere([...base(), '--token', token, '--email', 'not-an-email']);
     expect(badEmail.code).toBe(1);
     expect(badEmail.stderr).toMatch(/^skillproof: ERR_VALIDATION: recipient\.email/);
   }, 60_000);
@@ -143,8 +150,8 @@ describe('skillproof issue', () => {
       (t: string) => ['--server', 'https://x.example', '--token', t, '--org', 'acme', '--achievement', 'a'],
       '--org must be an id',
     ],
-  ])('%s: usage error, exit 2', (_name, args, message) => {
-    const r = issue(args(token));
+  ])('%s: usage error, exit 2', async (_name, args, message) => {
+    const r = await issueHere(args(token));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');
