@@ -365,6 +365,29 @@ describe.each(databaseTargets())('learning catalogue on $name', (target) => {
       );
       await expectError(await anonymous(ctx).request('GET', '/api/v1/catalogue?limit=101'), 400, 'ERR_VALIDATION');
     });
+
+    it("counts an achievement's own Alignments as skills after its framework items, each URL once", async () => {
+      const orgC = await member(ctx, 'issuer');
+      const viz = 'http://data.europa.eu/esco/skill/c0326e27-5fa8-4dca-aecb-ed89ab491513';
+      const aligned = await create(orgC.caller, orgC.orgId, {
+        name: 'Dashboards',
+        skills: [{ itemId: fw.items['sql']!.id }],
+        alignment: [
+          { targetName: 'prepare visual data', targetUrl: viz },
+          // The same skill as the framework item: listed once, with the item's label.
+          { targetName: 'SQL again', targetUrl: fw.items['sql']!.uri! },
+        ],
+      });
+      await publish(orgC.caller, orgC.orgId, aligned.id);
+      const [entry] = (await list(`?skill=${encodeURIComponent(viz)}`)).achievements;
+      expect(entry?.id).toBe(aligned.id);
+      expect(entry?.skills).toEqual([
+        { url: fw.items['sql']!.uri!, label: 'use SQL', level: null },
+        { url: viz, label: 'prepare visual data', level: null },
+      ]);
+      const planned = (await planCatalogueFor(ctx.deps)).credentials.find((c) => c.id === aligned.id);
+      expect(planned?.skills).toEqual([{ skill: fw.items['sql']!.uri! }, { skill: viz }]);
+    });
   });
 
   describe('the planner catalogue', () => {

@@ -95,6 +95,30 @@ export function selectCatalogue(db: Kysely<Database>) {
 export type CatalogueRow = Awaited<ReturnType<ReturnType<typeof selectCatalogue>['execute']>>[number];
 
 /**
+ * The skills an achievement certifies: its framework items (with the required level) and, after them, the targets of
+ * its own OB Alignments (ESCO URIs and the like, no level), which is how an achievement written before its framework
+ * was imported, or aligned to one this server does not hold, names skills; learner profiles read imported credentials'
+ * alignments the same way. Each URL once.
+ */
+function catalogueSkills(publicUrl: string, d: AchievementDefinition): CatalogueSkill[] {
+  const skills: CatalogueSkill[] = (d.skills ?? []).map((s) => {
+    const level = levelOnUnitScale(s.scale?.levels, s.requiredLevel?.level);
+    return {
+      url: frameworkItemUrl(publicUrl, { uri: s.item.uri ?? null, caseIdentifier: s.item.caseIdentifier }),
+      label: s.item.statement,
+      ...(level !== undefined && { level }),
+    };
+  });
+  const seen = new Set(skills.map((s) => s.url));
+  for (const a of d.alignment) {
+    if (seen.has(a.targetUrl)) continue;
+    seen.add(a.targetUrl);
+    skills.push({ url: a.targetUrl, label: a.targetName });
+  }
+  return skills;
+}
+
+/**
  * A catalogue row read: the version's definition (validated again), its skills as item URLs (exactly as credentials
  * and learner profiles name them) with the required level on the 0–1 scale, and the prerequisites from its award rule
  * (none when it has no rule, or one that no longer parses).
@@ -117,14 +141,7 @@ export function catalogueItem(publicUrl: string, row: CatalogueRow): CatalogueIt
       ...(d.price !== undefined && { price: { amount: d.price.amount, currency: d.price.currency } }),
     },
     description: d.description,
-    skills: (d.skills ?? []).map((s) => {
-      const level = levelOnUnitScale(s.scale?.levels, s.requiredLevel?.level);
-      return {
-        url: frameworkItemUrl(publicUrl, { uri: s.item.uri ?? null, caseIdentifier: s.item.caseIdentifier }),
-        label: s.item.statement,
-        ...(level !== undefined && { level }),
-      };
-    }),
+    skills: catalogueSkills(publicUrl, d),
     prerequisites: parsed?.success ? requiredAchievementIds(parsed.data).filter((id) => id !== row.id) : [],
     publishedAt: row.publishedAt!,
   };
@@ -136,7 +153,7 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 /**
  * A page of the catalogue, newest published first, by keyset (`after`: the last one of the previous page). `skill`
  * keeps achievements certifying the skill with this URL (an item's URI, or its CASE CFItem URL here, as the version
- * saved it); `q` those whose name contains it (case-insensitive); `org` those of the organisation with this slug.
+ * saved it, or an Alignment's target); `q` those whose name contains it (case-insensitive); `org` those of the organisation with this slug.
  *
  * @example
  * ```ts
@@ -153,9 +170,12 @@ export async function listCatalogue(
   if (skill !== undefined) {
     // An item's URL is its URI, or the CASE URL its identifier gives (frameworkItemUrl): the same rule, in SQL.
     const casePrefix = frameworkItemUrl(publicUrl, { uri: null, caseIdentifier: '' });
+    const definition = sql.ref('v.definition');
     query = query.where(
-      sql<boolean>`exists (select 1 from jsonb_array_elements(coalesce(${sql.ref('v.definition')} -> 'skills', '[]'::jsonb)) as s
-        where coalesce(s -> 'item' ->> 'uri', ${casePrefix} || (s -> 'item' ->> 'caseIdentifier')) = ${skill})`,
+      sql<boolean>`(exists (select 1 from jsonb_array_elements(coalesce(${definition} -> 'skills', '[]'::jsonb)) as s
+        where coalesce(s -> 'item' ->> 'uri', ${casePrefix} || (s -> 'item' ->> 'caseIdentifier')) = ${skill})
+        or exists (select 1 from jsonb_array_elements(coalesce(${definition} -> 'alignment', '[]'::jsonb)) as a
+        where a ->> 'targetUrl' = ${skill}))`,
     );
   }
   if (q !== undefined) {
