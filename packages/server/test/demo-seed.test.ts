@@ -35,6 +35,14 @@ describe.each(databaseTargets())('demo seed on $name', (target) => {
       .where('orgId', '=', orgs[0]!.id)
       .execute();
     expect(achievements).toHaveLength(3);
+    const catalogue = (await (await ctx.app.request('/api/v1/catalogue')).json()) as {
+      achievements: { name: string; hours: number; skills: { url: string }[] }[];
+    };
+    expect(catalogue.achievements.map((a) => [a.name, a.hours, a.skills.length]).sort()).toEqual([
+      ['Data Visualisation Project', 30, 1],
+      ['SQL Fundamentals', 12, 2],
+      ['Workplace Data Ethics', 4, 1],
+    ]);
   });
 
   it('the learner holds two claimed credentials that verify, status checked', async () => {

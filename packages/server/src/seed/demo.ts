@@ -36,6 +36,8 @@ const ACHIEVEMENTS = [
     description: 'Writes SELECT queries with filters, joins and aggregates to answer questions from relational data.',
     criteria: { narrative: 'Score 80% or more on the SQL Fundamentals quiz (30 questions, 45 minutes).' },
     creditsAvailable: 1,
+    hours: 12,
+    price: { amount: 0, currency: 'EUR' },
     tags: ['sql', 'data'],
     alignment: [
       esco('SQL', '598de5b0-5b58-4ea7-8058-a4bc4d18c742'),
@@ -50,6 +52,8 @@ const ACHIEVEMENTS = [
     description: 'Designs and builds a clear, honest dashboard from a real data set and explains the choices made.',
     criteria: { narrative: 'Submit a dashboard project graded at "Proficient" or above on every rubric criterion.' },
     creditsAvailable: 2,
+    hours: 30,
+    price: { amount: 149, currency: 'EUR' },
     validityDays: 1095,
     tags: ['visualisation', 'data'],
     alignment: [esco('prepare visual data', 'c0326e27-5fa8-4dca-aecb-ed89ab491513')],
@@ -70,6 +74,8 @@ const ACHIEVEMENTS = [
     name: 'Workplace Data Ethics',
     description: 'Recognises personal data, applies data-minimisation and consent rules, and reports misuse.',
     criteria: { narrative: 'Pass the scenario-based assessment.' },
+    hours: 4,
+    price: { amount: 0, currency: 'EUR' },
     tags: ['ethics', 'gdpr'],
     alignment: [esco('ensure information privacy', '71717c33-dd63-4acf-b052-a5fd5d9fc490')],
     resultDescription: [{ name: 'Outcome', resultType: 'Status' }],
@@ -77,7 +83,7 @@ const ACHIEVEMENTS = [
 ];
 
 /**
- * Seeds the demo organisation (with achievements) and the demo accounts — admin, learner, employer, the learner holding
+ * Seeds the demo organisation (with achievements, published in the learning catalogue) and the demo accounts — admin, learner, employer, the learner holding
  * two credentials — into an empty
  * database. Returns the accounts with their generated passwords (to print once), or `undefined` when the database
  * already holds an organisation. Passwords come from `password` when given (tests, scripted demos).
@@ -124,6 +130,16 @@ export async function seedDemo(deps: AppDeps, options: { password?: string } = {
     for (const a of ACHIEVEMENTS) {
       achievements.push(await createAchievement(tx, org.id, AchievementDefinition.parse(a), now, adminId));
     }
+    // In the learning catalogue, so that learning plans have something to choose from.
+    await tx
+      .updateTable('achievements')
+      .set({ publishedAt: now })
+      .where(
+        'id',
+        'in',
+        achievements.map((a) => a.achievementId),
+      )
+      .execute();
     // The learner already holds two of them, so their side of the demo is not empty.
     const learner = accounts.find((a) => a.kind === 'learner')!;
     for (const a of [achievements[0]!, achievements[2]!]) {
