@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@skillproof/server';
 import { createProgressBar, renderProgress } from '../src/progress-bar.js';
 import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/main-in-process.js';
 
 const ESCO_MINI = fileURLToPath(new URL('../../server/test/fixtures/esco-mini', import.meta.url));
 
@@ -53,8 +54,11 @@ async function snapshot(dataDir: string) {
 describe('skillproof import', () => {
   const dir = mkdtempSync(join(tmpdir(), 'skillproof-import-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // From `dir`, so the default DATA_DIR (./data) is a fresh folder there.
+  // From `dir`, so the default DATA_DIR (./data) is a fresh folder there. A real process for one run of each exit
+  // status (0, 1, 2); the others call the same main() in this process (`here`), sparing a Node start, a tsx load and a
+  // PGlite start each.
   const cli = (...args: string[]) => runCli(dir, ['import', ...args], undefined, { timeout: 240_000 });
+  const here = (...args: string[]) => runMain(dir, ['import', ...args]);
   const dataDir = join(dir, 'data');
 
   it('imports the ESCO mini fixture into a fresh database and prints the counts it holds; again changes nothing', async () => {
@@ -70,11 +74,11 @@ describe('skillproof import', () => {
     expect(before.frameworks).toHaveLength(1);
     expect(before.items).toHaveLength(97 + 126);
 
-    const again = cli('esco', ESCO_MINI, '--json');
+    const again = await here('esco', ESCO_MINI, '--json');
     expect([again.code, again.stderr]).toEqual([0, '']);
     expect(JSON.parse(again.stdout)).toEqual(ESCO_MINI_COUNTS);
     // --force compares every row instead of stopping at the content hash: still nothing to change.
-    const forced = cli('esco', ESCO_MINI, '--force');
+    const forced = await here('esco', ESCO_MINI, '--force');
     expect(forced.code).toBe(0);
     expect(forced.stderr).toMatch(/^skillproof: 1 source rows left out/);
     expect(forced.lines[0]).toMatch(/\(global\): unchanged in \d+\.\d s\.$/);
@@ -101,13 +105,13 @@ describe('skillproof import', () => {
     expect(await snapshot(dataDir)).toEqual(before);
   }, 900_000);
 
-  it('answers usage errors with exit code 2', () => {
+  it('answers usage errors with exit code 2', async () => {
     const kind = cli('excel', ESCO_MINI);
     expect([kind.code, kind.stderr.trim()]).toEqual([
       2,
       'skillproof: Import what? Use skillproof import esco|onet|case <path>.',
     ]);
-    const org = cli('esco', ESCO_MINI, '--org', 'no-such-org');
+    const org = await here('esco', ESCO_MINI, '--org', 'no-such-org');
     expect([org.code, org.stderr.trim()]).toEqual([
       2,
       'skillproof: There is no organisation with the slug "no-such-org".',

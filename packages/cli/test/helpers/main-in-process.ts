@@ -12,7 +12,7 @@ export interface MainRun {
 
 /**
  * Runs the command in this process as bin/skillproof.js does (`process.exitCode = await main(argv)`), from `dir` and
- * with `env` set, capturing what it writes to standard output and error (console included). A child process costs
+ * with `env` set, capturing what it writes to standard output and error (console included), neither a terminal. A child process costs
  * a Node start and a tsx load of the sources (about a second under load); suites that make many calls run them here
  * and keep real `node bin/skillproof.js` runs (helpers/cli.ts) for what only the binary shows: its exit status and
  * streams. One call at a time: it swaps process-wide state (working directory, streams, environment).
@@ -50,10 +50,17 @@ export async function runMain(dir: string, args: string[], env: Record<string, s
   console.error = console.warn = (...a: unknown[]) => void err.push(`${format(...a)}\n`);
   process.stdout.write = capture(out) as typeof process.stdout.write;
   process.stderr.write = capture(err) as typeof process.stderr.write;
+  // Pipes, as for a child process run by a test: no terminal (no progress bar), whatever runs the tests.
+  const ttys = [process.stdout, process.stderr].map((stream) => {
+    const own = Object.getOwnPropertyDescriptor(stream, 'isTTY');
+    Object.defineProperty(stream, 'isTTY', { value: false, configurable: true, writable: true });
+    return () => (own ? Object.defineProperty(stream, 'isTTY', own) : delete (stream as { isTTY?: boolean }).isTTY);
+  });
   let code: number;
   try {
     code = await main(args);
   } finally {
+    for (const restore of ttys) restore();
     process.stdout.write = saved.stdout;
     process.stderr.write = saved.stderr;
     Object.assign(console, { log: saved.log, info: saved.info, error: saved.error, warn: saved.warn });
