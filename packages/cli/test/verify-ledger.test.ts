@@ -19,6 +19,7 @@ import {
   type JsonObject,
 } from '@skillproof/core';
 import { runCli, teamworkCredential } from './helpers/cli.js';
+import { runMain } from './helpers/main-in-process.js';
 
 const DID = 'did:web:academy.example:orgs:physics';
 const ORIGIN = 'academy.example/log';
@@ -49,7 +50,10 @@ function proofOf(credential: JsonObject, issuer: string): string {
 const sign = (key: Ed25519Key, i: number, extra: JsonObject = {}) =>
   signCredential(teamworkCredential(key.controller, i, extra), { key, created: '2025-01-01T00:00:00Z' });
 
-const run = (...args: string[]) => runCli(dir, args);
+/** A real `node bin/skillproof.js` process: for one run of each exit status (0, 1, 2). */
+const spawnCli = (...args: string[]) => runCli(dir, args);
+/** The same command in this process (`main`): the other calls, sparing a Node start and a tsx load each. */
+const run = (...args: string[]) => runMain(dir, args);
 const ledgerLine = (stdout: string) => stdout.split('\n').find((l) => / ledger /.test(l)) ?? '';
 
 beforeAll(async () => {
@@ -83,14 +87,14 @@ beforeAll(async () => {
   write('plain.tlog-proof', proofOf(plain, didKey.controller));
 });
 
-describe('skillproof verify with the ledger check', () => {
-  it('verifies a download bundle fully offline, the ledger check included', () => {
-    const r = run('verify', 'badge.bundle.json', '--offline');
+describe('skillproof verify with the ledger check', async () => {
+  it('verifies a download bundle fully offline, the ledger check included', async () => {
+    const r = spawnCli('verify', 'badge.bundle.json', '--offline');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(ledgerLine(r.stdout)).toMatch(
       /✓ ledger +Logged at 2025-01-01T00:00:01.000Z as entry 7 of academy.example\/log/,
     );
-    const json = JSON.parse(run('verify', 'badge.bundle.json', '--offline', '--json').stdout);
+    const json = JSON.parse((await run('verify', 'badge.bundle.json', '--offline', '--json')).stdout);
     expect(json.checks.at(-1)).toEqual({
       id: 'ledger',
       status: 'passed',
@@ -99,40 +103,50 @@ describe('skillproof verify with the ledger check', () => {
     });
   });
 
-  it('fails (exit 1) an altered credential, a log key other than the pinned one, a missing witness', () => {
-    const altered = JSON.parse(run('verify', 'altered.bundle.json', '--offline', '--json').stdout);
+  it('fails (exit 1) an altered credential, a log key other than the pinned one, a missing witness', async () => {
+    const altered = JSON.parse((await run('verify', 'altered.bundle.json', '--offline', '--json')).stdout);
     expect(altered.checks.filter((c: { status: string }) => c.status === 'failed')).toEqual([
       expect.objectContaining({ id: 'ledger', code: 'ERR_LOG_ENTRY_MISMATCH' }),
     ]);
-    expect(run('verify', 'altered.bundle.json', '--offline').code).toBe(1);
+    expect(spawnCli('verify', 'altered.bundle.json', '--offline').code).toBe(1);
 
-    const pinned = run('verify', 'badge.bundle.json', '--offline', '--log-key', otherLog.verifierKey);
+    const pinned = await run('verify', 'badge.bundle.json', '--offline', '--log-key', otherLog.verifierKey);
     expect(pinned.code).toBe(1);
     expect(ledgerLine(pinned.stdout)).toMatch(/ERR_NOTE_UNVERIFIED/);
-    const witnessed = run('verify', 'badge.bundle.json', '--offline', '--witness', witness.verifierKey);
+    const witnessed = await run('verify', 'badge.bundle.json', '--offline', '--witness', witness.verifierKey);
     expect(witnessed.code).toBe(1);
     expect(ledgerLine(witnessed.stdout)).toMatch(/ERR_WITNESS_QUORUM/);
     expect(
-      run('verify', 'badge.bundle.json', '--offline', '--witness', witness.verifierKey, '--quorum', '0').code,
+      (await run('verify', 'badge.bundle.json', '--offline', '--witness', witness.verifierKey, '--quorum', '0')).code,
     ).toBe(0);
   });
 
-  it('takes a credential with --proof and a pinned --log-key; an issuer naming no log is skipped, or failed when required', () => {
-    const ok = run('verify', 'plain.json', '--offline', '--proof', 'plain.tlog-proof', '--log-key', log.verifierKey);
+  it('takes a credential with --proof and a pinned --log-key; an issuer naming no log is skipped, or failed when required', async () => {
+    const ok = await run(
+      'verify',
+      'plain.json',
+      '--offline',
+      '--proof',
+      'plain.tlog-proof',
+      '--log-key',
+      log.verifierKey,
+    );
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ledgerLine(ok.stdout)).toMatch(/✓ ledger/);
     // A did:key issuer names no log: skipped, unless required.
-    expect(ledgerLine(run('verify', 'plain.json', '--offline', '--ledger').stdout)).toMatch(/- ledger/);
-    const required = run('verify', 'plain.json', '--offline', '--require-ledger');
+    expect(ledgerLine((await run('verify', 'plain.json', '--offline', '--ledger')).stdout)).toMatch(/- ledger/);
+    const required = await run('verify', 'plain.json', '--offline', '--require-ledger');
     expect(required.code).toBe(1);
     expect(ledgerLine(required.stdout)).toMatch(/ERR_LOG_ENTRY_MISSING/);
     // Without --ledger, reports are as before.
-    expect(ledgerLine(run('verify', 'plain.json', '--offline').stdout)).toBe('');
+    expect(ledgerLine((await run('verify', 'plain.json', '--offline')).stdout)).toBe('');
   });
 
-  it('refuses misuse with exit 2: --proof for two credentials, a malformed key, an impossible quorum', () => {
-    expect(run('verify', 'plain.json', 'plain.json', '--proof', 'plain.tlog-proof', '--offline').code).toBe(2);
-    expect(run('verify', 'plain.json', '--log-key', 'not-a-key', '--offline').code).toBe(2);
-    expect(run('verify', 'plain.json', '--witness', witness.verifierKey, '--quorum', '2', '--offline').code).toBe(2);
+  it('refuses misuse with exit 2: --proof for two credentials, a malformed key, an impossible quorum', async () => {
+    expect(spawnCli('verify', 'plain.json', 'plain.json', '--proof', 'plain.tlog-proof', '--offline').code).toBe(2);
+    expect((await run('verify', 'plain.json', '--log-key', 'not-a-key', '--offline')).code).toBe(2);
+    expect(
+      (await run('verify', 'plain.json', '--witness', witness.verifierKey, '--quorum', '2', '--offline')).code,
+    ).toBe(2);
   });
 });
