@@ -4,37 +4,53 @@ import type { AppEnv } from '../../http/env.js';
 import { decodeCursor, encodeCursor, pageOf, PageQuery } from '../../http/pagination.js';
 import { route } from '../../http/route.js';
 import { jsonResponse } from '../../http/schemas.js';
-import { listCatalogue, type CatalogueItem } from './catalogue.js';
+import { listCatalogue, type CatalogueEntry, type CatalogueItem } from './catalogue.js';
 
-const CatalogueEntryJson = z
+/** A catalogue achievement as the listing and learning plans name it. */
+export const CatalogueAchievementJson = z
   .object({
     id: z.uuid().openapi({ description: 'The achievement: what learning plans and award rules name.' }),
     url: z.string().openapi({ description: "The current version's public URL: its OB `id`." }),
     name: z.string(),
-    description: z.string(),
     org: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }).openapi({ description: 'The issuer.' }),
     hours: z.number().nullable().openapi({ description: 'Study effort in hours (null: not stated).' }),
     price: z
       .object({ amount: z.number(), currency: z.string().openapi({ example: 'EUR' }) })
       .nullable()
       .openapi({ description: 'What earning it costs (null: not stated).' }),
-    skills: z.array(
-      z.object({
-        url: z.string().openapi({ description: "The skill: its item's URI, or its CASE CFItem URL here." }),
-        label: z.string(),
-        level: z
-          .number()
-          .nullable()
-          .openapi({ description: 'The level it requires, 0–1 on its scale (null: none; it covers any level).' }),
-      }),
-    ),
-    prerequisites: z.array(z.uuid()).openapi({
-      description:
-        'Achievements its award rule requires (every one, not one of several ways): held or earned first. Some may ' +
-        'not be in the catalogue.',
-    }),
   })
-  .openapi('CatalogueEntry');
+  .openapi('CatalogueAchievement');
+
+/** A catalogue entry as the API shows it: absent cost figures are null. */
+export function catalogueAchievementJson(entry: CatalogueEntry): z.infer<typeof CatalogueAchievementJson> {
+  return {
+    id: entry.id,
+    url: entry.url,
+    name: entry.name,
+    org: entry.org,
+    hours: entry.hours ?? null,
+    price: entry.price ?? null,
+  };
+}
+
+const CatalogueEntryJson = CatalogueAchievementJson.extend({
+  description: z.string(),
+  skills: z.array(
+    z.object({
+      url: z.string().openapi({ description: "The skill: its item's URI, or its CASE CFItem URL here." }),
+      label: z.string(),
+      level: z
+        .number()
+        .nullable()
+        .openapi({ description: 'The level it requires, 0–1 on its scale (null: none; it covers any level).' }),
+    }),
+  ),
+  prerequisites: z.array(z.uuid()).openapi({
+    description:
+      'Achievements its award rule requires (every one, not one of several ways): held or earned first. Some may ' +
+      'not be in the catalogue.',
+  }),
+}).openapi('CatalogueEntry');
 
 const listRoute = route({
   method: 'get',
@@ -66,15 +82,9 @@ const listRoute = route({
 });
 
 function entryJson(item: CatalogueItem): z.infer<typeof CatalogueEntryJson> {
-  const { entry } = item;
   return {
-    id: entry.id,
-    url: entry.url,
-    name: entry.name,
+    ...catalogueAchievementJson(item.entry),
     description: item.description,
-    org: entry.org,
-    hours: entry.hours ?? null,
-    price: entry.price ?? null,
     skills: item.skills.map((s) => ({ url: s.url, label: s.label, level: s.level ?? null })),
     prerequisites: item.prerequisites,
   };

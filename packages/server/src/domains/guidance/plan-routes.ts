@@ -4,6 +4,7 @@ import { access } from '../../http/access.js';
 import type { AppEnv } from '../../http/env.js';
 import { route } from '../../http/route.js';
 import { errorResponse, jsonBody, jsonResponse } from '../../http/schemas.js';
+import { catalogueAchievementJson } from './catalogue-routes.js';
 import { learnerPlan } from './learning-plan.js';
 import type { CatalogueEntry } from './plan-catalogue.js';
 import { PlanInput, PlanJson, ReachableRolesJson, ReachableRolesQuery } from './plan-schemas.js';
@@ -59,16 +60,8 @@ export function planJson(
       statement: 'statement' in plan.guarantee ? plan.guarantee.statement : null,
     },
     steps: plan.steps.map((step) => {
-      const a = achievements.get(step.id)!;
       return {
-        achievement: {
-          id: a.id,
-          name: a.name,
-          url: a.url,
-          org: a.org,
-          hours: a.hours ?? null,
-          price: a.price ?? null,
-        },
+        achievement: catalogueAchievementJson(achievements.get(step.id)!),
         cost: step.cost,
         covers: step.covers.map(ref),
         coversEssential: step.coversEssential,
@@ -117,17 +110,20 @@ export function registerPlanRoutes(app: OpenAPIHono<AppEnv>): void {
       {
         measure: query.measure,
         candidates: result.candidates,
-        roles: result.roles.map((r) => ({
-          occupation: { id: r.id, title: r.label },
-          reachable: r.reachable,
-          credentials: r.credentials,
-          cost: r.cost,
-          missing: r.missing,
-          uncoverable: planJson(r.plan, r.skills, result.achievements).uncoverable,
-          method: r.plan.method,
-          steps: planJson(r.plan, r.skills, result.achievements).steps,
-          explanation: r.explanation,
-        })),
+        roles: result.roles.map((r) => {
+          const { steps, uncoverable } = planJson(r.plan, r.skills, result.achievements);
+          return {
+            occupation: { id: r.id, title: r.label },
+            reachable: r.reachable,
+            credentials: r.credentials,
+            cost: r.cost,
+            missing: r.missing,
+            uncoverable,
+            method: r.plan.method,
+            steps,
+            explanation: r.explanation,
+          };
+        }),
       },
       200,
     );

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CatalogueAchievementJson } from './catalogue-routes.js';
 import { GoalInput, GoalJson } from './schemas.js';
 
 const skillUrl = z
@@ -52,20 +53,9 @@ export const PlanInput = z
   .superRefine(currencyWithPrice)
   .openapi('PlanRequest');
 
-const AchievementRef = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    url: z.string().openapi({ description: "The current version's public URL." }),
-    org: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }),
-    hours: z.number().nullable(),
-    price: z.object({ amount: z.number(), currency: z.string() }).nullable(),
-  })
-  .openapi('CatalogueAchievement');
-
 export const PlanStepJson = z
   .object({
-    achievement: AchievementRef,
+    achievement: CatalogueAchievementJson,
     cost: z.number().openapi({ description: 'In the measure.' }),
     covers: z.array(SkillRef).openapi({ description: 'Missing skills this step is the first in the path to cover.' }),
     coversEssential: z.number().int(),
