@@ -72,11 +72,12 @@ export interface DiffStats {
  */
 export async function agrees(document: JsonObject, stats: DiffStats): Promise<void> {
   const mine = await fast(document);
-  const ref = await reference(document);
   if (mine === undefined) {
+    // Stepped aside: jsonld.js does the whole job in production, and there is nothing to compare its answer with.
     stats.slow++;
     return;
   }
+  const ref = await reference(document);
   stats.fast++;
   if ('nquads' in ref && 'nquads' in mine && ref.nquads === mine.nquads) return;
   if ('error' in ref && 'error' in mine && ref.error === mine.error) return;
