@@ -18,11 +18,17 @@ import {
   TILE_WIDTH,
 } from '@skillproof/core';
 import { bin } from './helpers/cli.js';
+import { runMain } from './helpers/main-in-process.js';
 
 const ISSUER = 'did:web:example.edu';
 const signer = (origin: string) => createNoteSigner(origin, new Uint8Array(32).fill(3));
 
-/** Runs the command without blocking this process, which serves the log the command audits. */
+/**
+ * Runs the command as a real process without blocking this one, which serves the log the command audits: for one run
+ * of each exit status (0, 1, 2). The other runs call the same main() in this process (`here`), sparing a Node start
+ * and a tsx load each.
+ */
+const here = runMain;
 function run(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,7 +112,7 @@ describe('skillproof log audit', () => {
     expect(first.checkpoint).toBe(new TextDecoder().decode(files.get('/log/checkpoint')));
 
     publish(520);
-    r = await run(dir, ['log', 'audit', base, '--state', 'state', '--json']);
+    r = await here(dir, ['log', 'audit', base, '--state', 'state', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ ok: true, findings: [], checkpoint: { size: 520 }, stateFile: stateFile() });
@@ -122,13 +128,13 @@ describe('skillproof log audit', () => {
     expect(r.stdout.trim().endsWith('NOT SOUND')).toBe(true);
     expect(readFileSync(stateFile(), 'utf8')).toBe(before);
     // A fresh auditor sees a sound log: only memory tells the history changed.
-    expect((await run(dir, ['log', 'audit', base, '--state', 'fresh'])).code).toBe(0);
+    expect((await here(dir, ['log', 'audit', base, '--state', 'fresh'])).code).toBe(0);
   });
 
   it('exits 1 for a pinned key the log does not sign with, or a listed credential it lacks', async () => {
     publish(10);
     const other = createNoteSigner(`${new URL(base).host}/log`, new Uint8Array(32).fill(4)).verifierKey;
-    let r = await run(dir, ['log', 'audit', base, '--state', 'pinned', '--log-key', other, '--json']);
+    let r = await here(dir, ['log', 'audit', base, '--state', 'pinned', '--log-key', other, '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code)).toEqual([
       'ERR_NOTE_UNVERIFIED',
@@ -136,7 +142,7 @@ describe('skillproof log audit', () => {
     ]);
     expect(existsSync(join(dir, 'pinned'))).toBe(false);
     const missing = '00000000-0000-4000-8000-000000000999';
-    r = await run(dir, [
+    r = await here(dir, [
       'log',
       'audit',
       base,
@@ -162,7 +168,9 @@ describe('skillproof log audit', () => {
       [['log', 'audit', base, '--org', '00000000-0000-4000-8000-000000000001'], /--org needs --token/],
       [['log', 'audit', base, '--state', 'corrupt'], /is not an audit state/],
     ];
-    const results = await Promise.all(cases.map(([args]) => run(dir, args)));
+    // The first as a real process; the others in this process, one at a time (runMain swaps process-wide state).
+    const results = [];
+    for (const [i, [args]] of cases.entries()) results.push(i === 0 ? await run(dir, args) : await here(dir, args));
     results.forEach((r, i) => {
       expect(r.code, cases[i]![0].join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^skillproof: /);
