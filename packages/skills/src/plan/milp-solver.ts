@@ -61,7 +61,18 @@ export async function loadHighsSolver(options: HighsLoaderOptions = {}): Promise
   const { minimize, maximize } = highs.constants.objectiveSense;
   const MODEL_STATUS = highs.constants.modelStatus;
   const model = highs.createModel();
-  model.options.set({ output_flag: false, mip_rel_gap: 0 });
+  // The planner hands HiGHS a start (a greedy plan, or the first solve's answer) and its models are small, so the root
+  // node's primal heuristics (feasibility jump, RINS, RENS, root reduced cost) and a large cut pool cost more than they
+  // save: on the plan evaluation's slow MILPs they took about a third of the solve time. Neither bears on the proof.
+  model.options.set({
+    output_flag: false,
+    mip_rel_gap: 0,
+    mip_pool_soft_limit: 50,
+    mip_heuristic_run_feasibility_jump: false,
+    mip_heuristic_run_rins: false,
+    mip_heuristic_run_rens: false,
+    mip_heuristic_run_root_reduced_cost: false,
+  });
   return (problem, limits) => {
     const n = problem.objective.length;
     const starts = [0];

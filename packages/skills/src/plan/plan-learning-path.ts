@@ -155,10 +155,22 @@ export function planLearningPath(request: PlanRequest, options: PlanOptions = {}
   if (!solver) fallback = 'no-solver';
   else if (!exact) fallback = 'requested';
   else {
-    const reduced = reduceModel(model, request.budget);
+    // A budget some full cover fits in does not bind: the most weight within it is every coverable skill's, and the
+    // cheapest plan covering them all is the cheapest full cover, which costs no more than that cover. So the (faster)
+    // full-cover model answers, and its answer keeps the budget.
+    const asCover: PlanRequest =
+      request.budget !== undefined && fitsFullCover(model, request.budget)
+        ? {
+            goal: request.goal,
+            catalogue: request.catalogue,
+            measure: request.measure,
+            ...(request.held ? { held: request.held } : {}),
+          }
+        : request;
+    const reduced = reduceModel(model, asCover.budget);
     if (reduced.columns.length > maxExactCredentials) fallback = 'too-large';
     else {
-      chosen = solveExactly(request, model, reduced, solver, timeLimitSeconds);
+      chosen = solveExactly(asCover, model, reduced, solver, timeLimitSeconds);
       if (!chosen) fallback = 'not-proved';
     }
   }
@@ -310,6 +322,21 @@ function buildModel(request: PlanRequest, prepared: PlanCatalogue): Model {
     coverable,
     uncoverable,
   };
+}
+
+/** Whether the union of each coverable skill's cheapest closure covering it (a full cover) costs at most `budget`. */
+function fitsFullCover(model: Model, budget: number): boolean {
+  const closureCost = model.closure.map((c) => totalCost(model, c));
+  const cheapest = new Map<number, number>();
+  model.covers.forEach((ks, j) => {
+    for (const k of ks) {
+      const best = cheapest.get(k);
+      if (best === undefined || closureCost[j]! < closureCost[best]!) cheapest.set(k, j);
+    }
+  });
+  const union = new Set<number>();
+  for (const j of cheapest.values()) for (const q of model.closure[j]!) union.add(q);
+  return totalCost(model, [...union]) <= budget * (1 + 1e-12) + 1e-9;
 }
 
 /** Checks a chosen set the way a learner would: prerequisites, budget, and (without a budget) full coverage. */
@@ -505,42 +532,63 @@ function components(model: Model, reduced: Reduced): { columns: number[]; rows: 
  * Solves the LP relaxation first: when its optimum is integral it is the MILP's optimum too (the relaxation's feasible
  * set contains the MILP's, so nothing integral does better), and HiGHS solves an LP of this size in a fraction of the
  * time its MIP machinery takes to start; set covers with prerequisite rows often relax to integral vertices. Otherwise
- * the MILP itself, started from `problem.start`.
+ * the MILP itself, started from `problem.start` or, when `improve` finds a cheaper feasible start from the LP's
+ * fractional values, from that one (a minimisation).
  */
-function relaxFirst(solver: MilpSolver, problem: MilpProblem, limits: { timeLimitSeconds: number }): MilpSolution {
+function relaxFirst(
+  solver: MilpSolver,
+  problem: MilpProblem,
+  limits: { timeLimitSeconds: number },
+  improve?: (relaxed: readonly number[], target: number) => readonly number[] | undefined,
+): MilpSolution {
   const relaxed = solver({ ...problem, integer: problem.integer.map(() => false), start: undefined }, limits);
+  let start = problem.start;
   if (relaxed.status === 'optimal' && relaxed.values) {
     const values = relaxed.values;
     if (problem.integer.every((isInteger, j) => !isInteger || Math.abs(values[j]! - Math.round(values[j]!)) <= 1e-9)) {
       return { ...relaxed, values: values.map((v, j) => (problem.integer[j] ? Math.round(v) : v)) };
     }
+    const costOfStart = (x: readonly number[]) => problem.objective.reduce((sum, c, j) => sum + c * x[j]!, 0);
     // A minimisation over integer variables with integer costs has an integer optimum ≥ the LP's, so ≥ its ceiling:
     // a start reaching that ceiling is optimal. (Counting credentials always qualifies; so do whole hours.)
-    const start = problem.start;
-    if (
+    const integral =
       problem.sense === 'minimize' &&
-      start &&
       relaxed.objective !== undefined &&
       problem.integer.every((isInteger, j) => isInteger || problem.objective[j] === 0) &&
-      problem.objective.every((c) => Number.isInteger(c))
-    ) {
-      const startCost = problem.objective.reduce((sum, c, j) => sum + c * start[j]!, 0);
-      if (startCost <= Math.ceil(relaxed.objective - 1e-6 * Math.max(1, Math.abs(relaxed.objective))))
-        return { status: 'optimal', values: start, objective: startCost };
+      problem.objective.every((c) => Number.isInteger(c));
+    const target = integral
+      ? Math.ceil(relaxed.objective! - 1e-6 * Math.max(1, Math.abs(relaxed.objective!)))
+      : -Infinity;
+    if (improve && problem.sense === 'minimize' && !(start && costOfStart(start) <= target)) {
+      const better = improve(values, target);
+      if (better && (!start || costOfStart(better) < costOfStart(start))) start = better;
+    }
+    if (integral && start) {
+      const startCost = costOfStart(start);
+      if (startCost <= target) return { status: 'optimal', values: start, objective: startCost };
     }
   }
-  return solver(problem, limits);
+  return solver(start ? { ...problem, start } : problem, limits);
 }
 
 /**
- * Greedy cover of a part's rows by closures (most newly covered rows per unit of added cost), then reverse delete of
- * credentials nothing chosen needs: a good feasible plan, used as the MILP's start and upper bound.
+ * Greedy cover of a part's rows by closures (most newly covered rows per unit of added cost; among equals the higher
+ * `score`, then the cheaper), from `initial` (prerequisite-closed), then reverse delete of credentials nothing chosen
+ * needs: a good feasible plan, used as the MILP's start and upper bound.
  */
-function greedyPart(model: Model, reduced: Reduced, columns: readonly number[], rows: readonly number[]): number[] {
-  const chosen = new Set<number>();
+function greedyPart(
+  model: Model,
+  reduced: Reduced,
+  columns: readonly number[],
+  rows: readonly number[],
+  initial: Iterable<number> = [],
+  score?: ReadonlyMap<number, number>,
+): number[] {
+  const chosen = new Set<number>(initial);
   const uncovered = new Set(rows);
+  for (const q of chosen) for (const k of reduced.covers[q]!) uncovered.delete(k);
   while (uncovered.size > 0) {
-    let best: { j: number; gain: number; cost: number } | undefined;
+    let best: { j: number; gain: number; cost: number; score: number } | undefined;
     for (const j of columns) {
       if (chosen.has(j)) continue;
       const gains = new Set<number>();
@@ -551,12 +599,13 @@ function greedyPart(model: Model, reduced: Reduced, columns: readonly number[], 
         for (const k of reduced.covers[q]!) if (uncovered.has(k)) gains.add(k);
       }
       if (gains.size === 0) continue;
+      const s = score?.get(j) ?? 0;
       if (
         !best ||
         gains.size * best.cost > best.gain * cost ||
-        (gains.size * best.cost === best.gain * cost && cost < best.cost)
+        (gains.size * best.cost === best.gain * cost && (s > best.score || (s === best.score && cost < best.cost)))
       )
-        best = { j, gain: gains.size, cost };
+        best = { j, gain: gains.size, cost, score: s };
     }
     // Every row of the part is covered by one of its columns, so best is found.
     for (const q of model.closure[best!.j]!) {
@@ -575,6 +624,59 @@ function greedyPart(model: Model, reduced: Reduced, columns: readonly number[], 
     if (!covers(chosen)) chosen.add(j);
   }
   return [...chosen];
+}
+
+/** At most this many greedy completions per local search in {@link lpGuidedCover}. */
+const LOCAL_SEARCH_FILLS = 200;
+
+/**
+ * Cheaper covers of a part, guided by the LP relaxation's values `relaxed` (one per column): greedy with ties going to
+ * the larger LP value; greedy from the closures of the columns the LP sets to at least one half; then, from the best
+ * of these and `incumbent`, a local search that drops two credentials nothing chosen needs and refills greedily while
+ * that lowers the cost. It stops once the cost reaches `target` (the LP bound's ceiling, when that proves
+ * optimality). Every plan it returns is a prerequisite-closed cover of the part's rows; its only use is as a start.
+ */
+function lpGuidedCover(
+  model: Model,
+  reduced: Reduced,
+  columns: readonly number[],
+  rows: readonly number[],
+  relaxed: readonly number[],
+  incumbent: readonly number[],
+  target: number,
+): Set<number> | undefined {
+  const score = new Map(columns.map((j, i) => [j, relaxed[i]!]));
+  const fixed = new Set<number>();
+  columns.forEach((j, i) => {
+    if (relaxed[i]! >= 0.5 - 1e-9) for (const q of model.closure[j]!) fixed.add(q);
+  });
+  let best = incumbent;
+  for (const candidate of [
+    greedyPart(model, reduced, columns, rows, [], score),
+    greedyPart(model, reduced, columns, rows, fixed, score),
+  ]) {
+    if (totalCost(model, candidate) < totalCost(model, best)) best = candidate;
+  }
+  let fills = 0;
+  for (let improved = true; improved && totalCost(model, best) > target && fills < LOCAL_SEARCH_FILLS;) {
+    improved = false;
+    const chosen = new Set(best);
+    const removable = best.filter((j) => !best.some((q) => model.prerequisites[q]!.includes(j))).sort((a, b) => a - b);
+    const cost = totalCost(model, best);
+    search: for (let a = 0; a < removable.length; a++) {
+      for (let b = a + 1; b < removable.length; b++) {
+        if (++fills > LOCAL_SEARCH_FILLS) break search;
+        const kept = [...chosen].filter((q) => q !== removable[a] && q !== removable[b]);
+        const refilled = greedyPart(model, reduced, columns, rows, kept, score);
+        if (totalCost(model, refilled) < cost) {
+          best = refilled;
+          improved = true;
+          break search;
+        }
+      }
+    }
+  }
+  return best === incumbent ? undefined : new Set(best);
 }
 
 /** Parts with at most this many credentials are solved by enumerating their subsets (2^12 = 4,096) instead of HiGHS. */
@@ -695,6 +797,10 @@ function solveExactly(
           start,
         },
         { timeLimitSeconds },
+        (relaxed, target) => {
+          const better = lpGuidedCover(model, reduced, columns, rest.rows, relaxed, [...incumbent], target);
+          return better && columns.map((j) => (better.has(j) ? 1 : 0));
+        },
       );
       const values = solution.status === 'optimal' ? pick(columns, solution.values) : undefined;
       if (!values) return undefined;
