@@ -11,20 +11,17 @@ const LONGEST_FIRST = [
   'server/test/frameworks-import-shipped.test.ts',
   'server/test/crash.test.ts',
   'cli/test/e2e-example-issue.test.ts',
-  'core/test/fast-to-rdf-mutated.test.ts',
-  'cli/test/cli.test.ts',
   'cli/test/import.test.ts',
   'core/test/fast-to-rdf-ob.test.ts',
-  'cli/test/issue.test.ts',
   'core/test/fast-to-rdf-ob-2.test.ts',
   'core/test/interop-reference.test.ts',
   'core/test/fast-to-rdf-clr.test.ts',
+  'core/test/fast-to-rdf-mutated.test.ts',
+  'cli/test/issue.test.ts',
   'core/test/fast-to-rdf-rich.test.ts',
   'cli/test/e2e-example-earn.test.ts',
-  'cli/test/verify-ledger.test.ts',
   'server/test/ledger-witness.test.ts',
   'server/test/ledger-audit.test.ts',
-  'cli/test/log-audit.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
