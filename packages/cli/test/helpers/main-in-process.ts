@@ -12,10 +12,11 @@ export interface MainRun {
 
 /**
  * Runs the command in this process as bin/skillproof.js does (`process.exitCode = await main(argv)`), from `dir` and
- * with `env` set, capturing what it writes to standard output and error (console included), neither a terminal. A child process costs
- * a Node start and a tsx load of the sources (about a second under load); suites that make many calls run them here
- * and keep real `node bin/skillproof.js` runs (helpers/cli.ts) for what only the binary shows: its exit status and
- * streams. One call at a time: it swaps process-wide state (working directory, streams, environment).
+ * with `env` set, capturing what it writes to standard output and error (console included), neither a terminal. A
+ * child process costs a Node start and a tsx load of the sources (about a second under load); suites that make many
+ * calls run them here and keep real `node bin/skillproof.js` runs (helpers/cli.ts) for what only the binary shows: its
+ * exit status and streams. One call at a time: it swaps process-wide state (working directory, streams, environment);
+ * the working directory needs Vitest's default `forks` pool (worker threads cannot chdir).
  *
  * @example
  * const r = await runMain(dir, ['verify', 'signed.json', '--offline']);
