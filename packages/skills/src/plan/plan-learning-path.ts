@@ -271,15 +271,20 @@ function buildModel(request: PlanRequest, prepared: PlanCatalogue): Model {
     return ok;
   };
   const gapIndex = new Map(goal.skills.map((s, k) => [s.skill, k]));
-  const coversOf = (c: CatalogueCredential): number[] => {
-    const out = new Set<number>();
-    for (const t of c.skills) {
+  const coversCache = new Map<number, number[]>();
+  const coversOf = (i: number): number[] => {
+    const known = coversCache.get(i);
+    if (known) return known;
+    const out: number[] = [];
+    for (const t of catalogue[i]!.skills) {
       const k = gapIndex.get(t.skill);
-      if (k === undefined) continue;
+      if (k === undefined || out.includes(k)) continue;
       const need = goal.skills[k]!.level;
-      if (need === undefined || t.level === undefined || t.level >= need) out.add(k);
+      if (need === undefined || t.level === undefined || t.level >= need) out.push(k);
     }
-    return [...out].sort((a, b) => a - b);
+    if (out.length > 1) out.sort((a, b) => a - b);
+    coversCache.set(i, out);
+    return out;
   };
   const inModel = new Set<number>();
   const addWithPrerequisites = (i: number): void => {
@@ -290,7 +295,7 @@ function buildModel(request: PlanRequest, prepared: PlanCatalogue): Model {
   const teaching = new Set(goal.skills.flatMap((s) => prepared.bySkill.get(s.skill) ?? []));
   for (const i of [...teaching].sort((a, b) => a - b)) {
     const c = catalogue[i]!;
-    if (!held.has(c.id) && coversOf(c).length > 0 && isObtainable(i)) addWithPrerequisites(i);
+    if (!held.has(c.id) && coversOf(i).length > 0 && isObtainable(i)) addWithPrerequisites(i);
   }
   const credentials = [...inModel].sort((a, b) => (catalogue[a]!.id < catalogue[b]!.id ? -1 : 1));
   const local = new Map(credentials.map((i, j) => [i, j]));
@@ -308,7 +313,7 @@ function buildModel(request: PlanRequest, prepared: PlanCatalogue): Model {
     return (closure[j] = [...all].sort((a, b) => a - b));
   };
   credentials.forEach((_, j) => closureOf(j));
-  const covers = credentials.map((i) => coversOf(catalogue[i]!));
+  const covers = credentials.map((i) => coversOf(i));
   const coverableSet = new Set(covers.flat());
   const coverable: number[] = [];
   const uncoverable: number[] = [];
