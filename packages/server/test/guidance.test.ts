@@ -515,4 +515,26 @@ describe.each(databaseTargets())('guidance API on $name', (target) => {
     });
     expect(gap.score).toBeCloseTo((1 * (0.5 / 0.75) + 0.5 * 0) / 1.5, 12);
   });
+  it("GET /me/skills: an issued credential's own OB Alignments count as skills, framework labels first", async () => {
+    const holder = await createUser(ctx, { kind: 'learner' });
+    const external = 'http://skills.example.org/knows-cobol';
+    // Aligned only (no framework items), as the demo's achievements are: one target ESCO SQL, which frameworks here
+    // name, and one no framework here holds.
+    const { achievementId } = await createSampleAchievement(issuerOrg.id, {
+      name: 'Legacy data',
+      alignment: [
+        { targetName: 'Structured Query Language', targetUrl: ESCO_SQL },
+        { targetName: 'COBOL', targetUrl: external },
+      ],
+    });
+    const row = await issueTestCredential(ctx, { orgId: issuerOrg.id, achievementId, email: holder.email });
+    await ctx.db.updateTable('credentials').set({ holderUserId: holder.id }).where('id', '=', row.id).execute();
+    const profile = await json<Profile>(await (await sessionFor(ctx, holder.id)).request('GET', '/api/v1/me/skills'));
+    expect(profile.verified.map((e) => [e.skill, e.label, e.level, e.source, e.credentialId])).toEqual(
+      [
+        [ESCO_SQL, 'SQL', 1, 'issued', row.id],
+        [external, 'COBOL', 1, 'issued', row.id],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+    );
+  });
 });

@@ -4,7 +4,7 @@ import type { Cursor } from '../../http/pagination.js';
 import { AchievementDefinition, achievementUrl } from '../achievements/definition.js';
 import { AwardRule } from '../awards/rule.js';
 import { frameworkItemUrl } from '../frameworks/skill-references.js';
-import { levelOnUnitScale } from './learner-skills.js';
+import { achievementSkills, type AchievementSkill } from './learner-skills.js';
 
 /**
  * The learning catalogue: every organisation's published, non-archived achievements, each at its current version, with
@@ -22,18 +22,12 @@ export interface CatalogueEntry {
   price?: { amount: number; currency: string };
 }
 
-/** A skill a catalogue achievement certifies, named by its item's URL; `level` 0–1 when it requires one. */
-export interface CatalogueSkill {
-  url: string;
-  label: string;
-  level?: number;
-}
-
 /** One catalogue achievement, read: its entry, description, skills and required achievements. */
 export interface CatalogueItem {
   entry: CatalogueEntry;
   description: string;
-  skills: CatalogueSkill[];
+  /** Its framework items, then its own Alignments' targets (see {@link achievementSkills}). */
+  skills: AchievementSkill[];
   /** Achievement ids its award rule requires (see {@link requiredAchievementIds}); some may not be published. */
   prerequisites: string[];
   publishedAt: Date;
@@ -95,30 +89,6 @@ export function selectCatalogue(db: Kysely<Database>) {
 export type CatalogueRow = Awaited<ReturnType<ReturnType<typeof selectCatalogue>['execute']>>[number];
 
 /**
- * The skills an achievement certifies: its framework items (with the required level) and, after them, the targets of
- * its own OB Alignments (ESCO URIs and the like, no level), which is how an achievement written before its framework
- * was imported, or aligned to one this server does not hold, names skills; learner profiles read imported credentials'
- * alignments the same way. Each URL once.
- */
-function catalogueSkills(publicUrl: string, d: AchievementDefinition): CatalogueSkill[] {
-  const skills: CatalogueSkill[] = (d.skills ?? []).map((s) => {
-    const level = levelOnUnitScale(s.scale?.levels, s.requiredLevel?.level);
-    return {
-      url: frameworkItemUrl(publicUrl, { uri: s.item.uri ?? null, caseIdentifier: s.item.caseIdentifier }),
-      label: s.item.statement,
-      ...(level !== undefined && { level }),
-    };
-  });
-  const seen = new Set(skills.map((s) => s.url));
-  for (const a of d.alignment) {
-    if (seen.has(a.targetUrl)) continue;
-    seen.add(a.targetUrl);
-    skills.push({ url: a.targetUrl, label: a.targetName });
-  }
-  return skills;
-}
-
-/**
  * A catalogue row read: the version's definition (validated again), its skills as item URLs (exactly as credentials
  * and learner profiles name them) with the required level on the 0–1 scale, and the prerequisites from its award rule
  * (none when it has no rule, or one that no longer parses).
@@ -141,7 +111,7 @@ export function catalogueItem(publicUrl: string, row: CatalogueRow): CatalogueIt
       ...(d.price !== undefined && { price: { amount: d.price.amount, currency: d.price.currency } }),
     },
     description: d.description,
-    skills: catalogueSkills(publicUrl, d),
+    skills: achievementSkills(publicUrl, d),
     prerequisites: parsed?.success ? requiredAchievementIds(parsed.data).filter((id) => id !== row.id) : [],
     publishedAt: row.publishedAt!,
   };

@@ -41,6 +41,48 @@ export function levelOnUnitScale(levels: readonly ProficiencyLevel[] | undefined
   return value === undefined || !(max > 0) ? undefined : Math.min(1, Math.max(0, value / max));
 }
 
+/** A skill an achievement certifies, named by its URL; `level` 0–1 when it requires one. */
+export interface AchievementSkill {
+  url: string;
+  /** The item's statement, or for an Alignment its `targetName`. */
+  label: string;
+  level?: number;
+  /** Named by an OB Alignment only, not a framework item. */
+  aligned?: true;
+}
+
+/**
+ * The skills an achievement definition certifies: its framework items (with the required level on the 0–1 scale,
+ * {@link levelOnUnitScale}), then the targets of its own OB Alignments (no level), each URL once. Alignments are how an
+ * achievement written before its framework was imported, or aligned to one this server does not hold, names skills,
+ * and how imported credentials are read: issued credentials, imported ones and the catalogue then agree.
+ *
+ * @example
+ * ```ts
+ * achievementSkills(publicUrl, definition); // [{ url: 'http://data.europa.eu/esco/skill/…', label: 'SQL' }, …]
+ * ```
+ */
+export function achievementSkills(
+  publicUrl: string,
+  d: Pick<AchievementDefinition, 'skills' | 'alignment'>,
+): AchievementSkill[] {
+  const skills: AchievementSkill[] = (d.skills ?? []).map((s) => {
+    const level = levelOnUnitScale(s.scale?.levels, s.requiredLevel?.level);
+    return {
+      url: frameworkItemUrl(publicUrl, { uri: s.item.uri ?? null, caseIdentifier: s.item.caseIdentifier }),
+      label: s.item.statement,
+      ...(level !== undefined && { level }),
+    };
+  });
+  const seen = new Set(skills.map((s) => s.url));
+  for (const a of d.alignment ?? []) {
+    if (seen.has(a.targetUrl)) continue;
+    seen.add(a.targetUrl);
+    skills.push({ url: a.targetUrl, label: a.targetName, aligned: true });
+  }
+  return skills;
+}
+
 /** The credential a VC-JWT carries: its payload, or the `vc` claim of older encodings. */
 function jwtCredential(jwt: string): JsonObject | undefined {
   try {
@@ -81,6 +123,8 @@ export async function loadLearnerSkills(
   const labels = new Map<string, string>();
   const credentials: CredentialSkills[] = [];
   const heldAchievementIds = new Set<string>();
+  // What an issuer's own Alignment calls a skill: its label only when no framework here names it.
+  const alignmentLabels = new Map<string, string>();
 
   const issued = await db
     .selectFrom('credentials as c')
@@ -97,10 +141,9 @@ export async function loadLearnerSkills(
     if (c.validUntil && c.validUntil <= now) continue;
     heldAchievementIds.add(c.achievementId);
     const definition = c.definition as unknown as AchievementDefinition;
-    const skills = (definition.skills ?? []).map((s) => {
-      const url = frameworkItemUrl(publicUrl, { uri: s.item.uri ?? null, caseIdentifier: s.item.caseIdentifier });
-      labels.set(url, s.item.statement);
-      const level = levelOnUnitScale(s.scale?.levels, s.requiredLevel?.level);
+    const skills = achievementSkills(publicUrl, definition).map(({ url, label, level, aligned }) => {
+      if (aligned) alignmentLabels.set(url, label);
+      else labels.set(url, label);
       return { skill: url, ...(level !== undefined && { level }) };
     });
     if (skills.length === 0) continue;
@@ -157,6 +200,7 @@ export async function loadLearnerSkills(
       .execute();
     for (const r of rows) if (r.uri && !labels.has(r.uri)) labels.set(r.uri, r.statement);
   }
+  for (const [url, label] of alignmentLabels) if (!labels.has(url)) labels.set(url, label);
   return { profile: buildSkillProfile({ credentials, selfDeclared }), labels, heldAchievementIds };
 }
 
