@@ -42,6 +42,7 @@ describe('rankReachableRoles', () => {
     { id: 'baker', label: 'Baker', gap: gap(['bake'], ['dough']) },
     { id: 'pilot', label: 'Pilot', gap: gap(['fly', 'sql']) },
     { id: 'clerk', label: 'Clerk', gap: gap([], ['sql']) },
+    { id: 'diver', label: 'Diver', gap: gap(['dive', 'swim']) },
   ];
 
   it('ranks by fewest credentials closing the essential gap; unreachable roles last', () => {
@@ -52,6 +53,7 @@ describe('rankReachableRoles', () => {
       ['analyst', 2, true],
       ['scientist', 3, true],
       ['pilot', 1, false],
+      ['diver', 0, false],
     ]);
     expect(roles.map((r) => r.explanation)).toEqual([
       'Clerk: no missing essential skills.',
@@ -59,6 +61,7 @@ describe('rankReachableRoles', () => {
       'Data Analyst: 2 credentials close its 2 missing essential skills.',
       'Data Scientist: 3 credentials close its 3 missing essential skills.',
       'Pilot: 1 credential closes 1 of its 2 missing essential skills; no credential teaches 1.',
+      'Diver: no credential teaches any of its 2 missing essential skills.',
     ]);
     expect(roles[2]!.plan.steps.map((s) => s.id)).toEqual(['sql', 'stats']);
     expect(roles[4]!.uncoverable).toEqual(['fly']);

@@ -110,7 +110,9 @@ export function rankReachableRoles(request: ReachableRolesRequest, options: Plan
         ? `no ${kind} skills`
         : plan.uncoverable.length === 0
           ? `${closes} its ${skills.length} ${kind} skill${skills.length === 1 ? '' : 's'}`
-          : `${closes} ${skills.length - plan.uncoverable.length} of its ${skills.length} ${kind} skills; no credential teaches ${plan.uncoverable.length}`;
+          : plan.uncoverable.length === skills.length
+            ? `no credential teaches any of its ${skills.length} ${kind} skill${skills.length === 1 ? '' : 's'}`
+            : `${closes} ${skills.length - plan.uncoverable.length} of its ${skills.length} ${kind} skills; no credential teaches ${plan.uncoverable.length}`;
     const costNote = measure === 'count' || credentials === 0 ? '' : ` (${formatCost(plan.totalCost, measure)})`;
     return {
       id: candidate.id,
