@@ -181,13 +181,14 @@ describe.each(databaseTargets())('crash safety of bulk issuance on $name', (targ
     const progress = async () =>
       (await call<{ batch: BatchView }>(server, 'GET', `${batches}/${batch.id}`, { headers: bearer })).body.batch;
 
-    // Kill points: random progress marks between 5 % and 70 % of the rows (progress is polled, and the last rows
-    // go fast), then a random delay of up to 150 ms, so that the kill lands anywhere in a chunk's life (building,
-    // signing on the threads, inserting, committing).
+    // Kill points: random progress marks between 5 % and 55 % of the rows, then a random delay of up to 150 ms, so
+    // that the kill lands anywhere in a chunk's life (building, signing on the threads, inserting, committing). Not
+    // later: progress is polled and each restarted server resumes at once, so a late mark can see the batch finish
+    // first (a fourth kill at a 70 % mark was measured landing at 4,400–4,600 of the 4,980 rows).
     const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 2 ** 31);
     const [marks, delays] = fc.sample(
       fc.tuple(
-        fc.uniqueArray(fc.integer({ min: Math.floor(valid.length * 0.05), max: Math.floor(valid.length * 0.7) }), {
+        fc.uniqueArray(fc.integer({ min: Math.floor(valid.length * 0.05), max: Math.floor(valid.length * 0.55) }), {
           minLength: KILLS,
           maxLength: KILLS,
         }),
