@@ -2,16 +2,14 @@ import {
   loadHighsSolver,
   planLearningPath,
   type GapAnalysis,
-  type LearningPlan,
   type MilpSolver,
   type PlanCostMeasure,
   type PlanGoalSkill,
-  type PlanOptions,
 } from '@skillproof/skills';
 import type { AppDeps } from '../../http/env.js';
 import type { GuidanceGoal } from './goal-requirements-for.js';
 import { learnerGap } from './learner-gap.js';
-import { planCatalogueFor, type CatalogueEntry, type ServerPlanCatalogue } from './plan-catalogue.js';
+import { planCatalogueFor } from './plan-catalogue.js';
 
 /**
  * The longest one exact solve may block the event loop: HiGHS runs synchronously. Past it the plan is greedy with the
@@ -19,12 +17,12 @@ import { planCatalogueFor, type CatalogueEntry, type ServerPlanCatalogue } from 
  */
 export const PLAN_TIME_LIMIT_SECONDS = 0.5;
 
-let solver: Promise<MilpSolver | undefined> | undefined;
+let highs: Promise<MilpSolver | undefined> | undefined;
 
 /** HiGHS, loaded once per process; undefined (greedy plans) if its WebAssembly cannot load here. */
 export function highsSolver(): Promise<MilpSolver | undefined> {
-  solver ??= loadHighsSolver().catch(() => undefined);
-  return solver;
+  highs ??= loadHighsSolver().catch(() => undefined);
+  return highs;
 }
 
 export interface PlanSettings {
@@ -50,36 +48,6 @@ export function missingSkills(gap: GapAnalysis, scope: 'all' | 'essential'): Pla
     }));
 }
 
-/** A plan's credentials as the API names them: the published achievements behind the planner's ids. */
-export interface DescribedPlan {
-  readonly plan: LearningPlan;
-  readonly achievements: ReadonlyMap<string, CatalogueEntry>;
-}
-
-/**
- * Plans over the catalogue for a list of missing skills, exactly (HiGHS) when it can within
- * {@link PLAN_TIME_LIMIT_SECONDS}.
- */
-export async function planFor(
-  catalogue: ServerPlanCatalogue,
-  goal: { name: string; skills: readonly PlanGoalSkill[] },
-  held: Iterable<string>,
-  settings: PlanSettings,
-): Promise<LearningPlan> {
-  const s = await highsSolver();
-  const options: PlanOptions = { timeLimitSeconds: PLAN_TIME_LIMIT_SECONDS, ...(s && { solver: s }) };
-  return planLearningPath(
-    {
-      goal,
-      catalogue: catalogue.prepared,
-      held: [...held],
-      measure: settings.measure,
-      ...(settings.budget !== undefined && { budget: settings.budget }),
-    },
-    options,
-  );
-}
-
 /**
  * A learner's learning plan for a goal: their gap (verified skills, hierarchy credit), then the published achievements
  * of every organisation that close it at least cost, in prerequisite order, each step explained.
@@ -102,6 +70,16 @@ export async function learnerPlan(
     planCatalogueFor(deps, settings.currency !== undefined ? { currency: settings.currency } : {}),
   ]);
   const skills = missingSkills(gap, settings.scope);
-  const plan = await planFor(catalogue, { name: resolved.title, skills }, learner.heldAchievementIds, settings);
+  const solver = await highsSolver();
+  const plan = planLearningPath(
+    {
+      goal: { name: resolved.title, skills },
+      catalogue: catalogue.prepared,
+      held: [...learner.heldAchievementIds],
+      measure: settings.measure,
+      ...(settings.budget !== undefined && { budget: settings.budget }),
+    },
+    { timeLimitSeconds: PLAN_TIME_LIMIT_SECONDS, ...(solver && { solver }) },
+  );
   return { goal: resolved, gap, skills, plan, achievements: catalogue.entries };
 }
