@@ -13,17 +13,29 @@ export const DEFAULT_MAX_DEPTH = 64;
 
 /** Measures nesting depth iteratively, so hostile input cannot overflow the stack here or in jsonld.js later. */
 export function assertDepth(value: unknown, maxDepth: number): void {
-  const stack: Array<[unknown, number]> = [[value, 1]];
+  // Two parallel stacks (objects only, and their depths) rather than a pair per value: no allocation per node.
+  const nodes: object[] = [];
+  const depths: number[] = [];
+  if (value !== null && typeof value === 'object') {
+    nodes.push(value);
+    depths.push(1);
+  }
   let visited = 0;
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth > maxDepth) {
       throw new SkillproofError('ERR_INPUT_TOO_DEEP', `The input nests deeper than ${maxDepth} levels.`);
     }
     if (++visited > 5_000_000) throw new SkillproofError('ERR_INPUT_TOO_LARGE', 'The input has too many values.');
-    const children = Array.isArray(node) ? node : Object.values(node as Record<string, unknown>);
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node as Record<string, unknown>);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
 }
 

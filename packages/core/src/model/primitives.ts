@@ -97,8 +97,16 @@ export const uri = checked<string>((v) =>
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The days of `month` (1–12) in `year`, as `new Date(Date.UTC(year, month, 0)).getUTCDate()` gives them (Date.UTC
+ * reads years 0–99 as 1900–1999, so year 0 is not a leap year here), without allocating a Date per date checked.
+ */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return MONTH_DAYS[month - 1]!;
+  const y = year >= 0 && year <= 99 ? year + 1900 : year;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 function calendarOk(year: number, month: number, day: number): boolean {
@@ -191,6 +199,15 @@ export function closedEnum<T extends string>(values: readonly T[], name: string)
   );
 }
 
+/** Whether `list` holds every one of `classes` (`all`) or at least one (`anyOf`); no closure per call (hot path). */
+function includesClasses(list: readonly unknown[], classes: readonly string[], mode: 'all' | 'anyOf'): boolean {
+  for (const c of classes) {
+    const has = list.includes(c);
+    if (mode === 'all' ? !has : has) return mode !== 'all';
+  }
+  return mode === 'all';
+}
+
 /**
  * `type` of cardinality 1..* and "array-compacted": a string or a non-empty array of strings that includes every
  * one of `classes` (for `anyOf`, at least one of them).
@@ -202,9 +219,9 @@ export function typeIncluding(classes: readonly string[], mode: 'all' | 'anyOf' 
     if (list === null || list.length === 0 || list.some((t) => typeof t !== 'string')) {
       return { code: 'invalid_type', message: 'Expected a type string or a non-empty array of type strings.' };
     }
-    const has = (c: string) => list.includes(c);
-    const ok = mode === 'all' ? classes.every(has) : classes.some(has);
-    return ok ? null : { code: 'missing_class', message: `The type must include ${label}.` };
+    return includesClasses(list, classes, mode)
+      ? null
+      : { code: 'missing_class', message: `The type must include ${label}.` };
   });
 }
 

@@ -95,8 +95,50 @@ function framePath(frame: Frame): PropertyKey[] {
   return keys.reverse();
 }
 
-/** Walks the input once, iteratively (no recursion, so no stack to exhaust), against the limits. */
+/**
+ * Whether the input is within the limits: the walk of {@link checkLimitsWithPaths} without its frames (no allocation
+ * per value), so that the common case, a credential within every limit, costs a plain walk. Answers false exactly
+ * when that walk finds a violation; it then runs to name the value.
+ */
+function withinLimits(input: unknown, limits: Required<ValidationLimits>): boolean {
+  const values: unknown[] = [input];
+  const depths: number[] = [0];
+  let count = 0;
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (++count > limits.maxValues) return false;
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) return false;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= limits.maxDepth) return false;
+    if (Array.isArray(value)) {
+      if (value.length > limits.maxArrayLength) return false;
+      for (let i = value.length - 1; i >= 0; i--) {
+        values.push(value[i]);
+        depths.push(depth + 1);
+      }
+    } else {
+      const keys = Object.keys(value);
+      if (keys.length > limits.maxArrayLength) return false;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        values.push((value as Record<string, unknown>)[keys[i]!]);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
+}
+
+/** Checks the limits; on a violation, says where (the first value found in the same order as the walk above). */
 function checkLimits(input: unknown, limits: Required<ValidationLimits>): InvalidCredential | null {
+  return withinLimits(input, limits) ? null : checkLimitsWithPaths(input, limits);
+}
+
+/** Walks the input once, iteratively (no recursion, so no stack to exhaust), against the limits. */
+function checkLimitsWithPaths(input: unknown, limits: Required<ValidationLimits>): InvalidCredential | null {
   const fail = (code: InvalidCredential['code'], issue: SchemaIssueCode, frame: Frame, message: string) => ({
     valid: false as const,
     code,
@@ -247,7 +289,7 @@ function invalid(code: InvalidCredential['code'], issues: SchemaIssue[]): Invali
  */
 export function validateCredential(json: unknown, options: ValidateCredentialOptions = {}): CredentialValidationResult {
   try {
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const limits = options.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS;
     const tooBig = checkLimits(json, limits);
     if (tooBig) return tooBig;
     if (json === null || typeof json !== 'object' || Array.isArray(json)) {
