@@ -36,6 +36,16 @@ export async function checkDataIntegrityProofs(
   );
 }
 
+/** A failed proof check (a module function, not a closure per proof: tsx's keepNames names every closure it creates). */
+function failed(
+  detail: { [key: string]: JsonValue },
+  code: SkillproofError['code'],
+  message: string,
+  key?: ResolvedKey,
+): ProofOutcome {
+  return { check: check('proof', 'failed', message, code, detail), ...(key && { key }) };
+}
+
 async function checkOneProof(
   credential: JsonObject,
   proof: JsonObject,
@@ -49,28 +59,26 @@ async function checkOneProof(
     const v = proof[name];
     if (typeof v === 'string') detail[name] = v;
   }
-  const fail = (code: SkillproofError['code'], message: string, key?: ResolvedKey): ProofOutcome => ({
-    check: check('proof', 'failed', message, code, detail),
-    ...(key && { key }),
-  });
   const suite = proofSuite(proof);
   if (!suite) {
-    return fail(
+    return failed(
+      detail,
       'ERR_PROOF_TYPE_UNSUPPORTED',
       `Proof type ${JSON.stringify(proof.type)}${proof.cryptosuite ? ` with cryptosuite ${JSON.stringify(proof.cryptosuite)}` : ''} is not supported.`,
     );
   }
   if (proof.proofPurpose !== 'assertionMethod') {
-    return fail(
+    return failed(
+      detail,
       'ERR_PROOF_PURPOSE',
       `The proof purpose is ${JSON.stringify(proof.proofPurpose)}, not "assertionMethod".`,
     );
   }
   if (proof.created !== undefined && !isDateTimeStamp(proof.created)) {
-    return fail('ERR_PROOF_MALFORMED', "The proof's created is not an XSD dateTimeStamp.");
+    return failed(detail, 'ERR_PROOF_MALFORMED', "The proof's created is not an XSD dateTimeStamp.");
   }
   if (proof.expires !== undefined && !isDateTimeStamp(proof.expires)) {
-    return fail('ERR_PROOF_MALFORMED', "The proof's expires is not an XSD dateTimeStamp.");
+    return failed(detail, 'ERR_PROOF_MALFORMED', "The proof's expires is not an XSD dateTimeStamp.");
   }
   const vm =
     typeof proof.verificationMethod === 'string'
@@ -81,7 +89,7 @@ async function checkOneProof(
           typeof proof.verificationMethod.id === 'string'
         ? proof.verificationMethod.id
         : undefined;
-  if (!vm) return fail('ERR_PROOF_MALFORMED', 'The proof has no verificationMethod.');
+  if (!vm) return failed(detail, 'ERR_PROOF_MALFORMED', 'The proof has no verificationMethod.');
 
   let key: ResolvedKey;
   try {
@@ -93,9 +101,10 @@ async function checkOneProof(
         check: check('proof', 'unknown', `The key ${vm} could not be resolved: ${err.message}`, err.code, detail),
       };
     }
-    return fail(err.code, `The key ${vm} could not be resolved: ${err.message}`);
+    return failed(detail, err.code, `The key ${vm} could not be resolved: ${err.message}`);
   }
-  if (!key.ed25519) return fail('ERR_KEY_INVALID', `The key ${vm} is not an Ed25519 key, as ${suite} requires.`, key);
+  if (!key.ed25519)
+    return failed(detail, 'ERR_KEY_INVALID', `The key ${vm} is not an Ed25519 key, as ${suite} requires.`, key);
 
   let valid: boolean;
   try {
@@ -104,35 +113,43 @@ async function checkOneProof(
     const err = e instanceof SkillproofError ? e : new SkillproofError('ERR_PROOF_INVALID', String(e));
     if (UNREACHABLE_CODES.has(err.code))
       return { check: check('proof', 'unknown', err.message, err.code, detail), key };
-    return fail(err.code, err.message, key);
+    return failed(detail, err.code, err.message, key);
   }
   if (!valid)
-    return fail(
+    return failed(
+      detail,
       'ERR_PROOF_INVALID',
       'The signature does not match the credential: it was changed after signing, or signed with another key.',
       key,
     );
 
   if (key.confirmed && !key.purposes.includes('assertionMethod')) {
-    return fail('ERR_KEY_NOT_AUTHORIZED', `The key ${vm} is not listed under assertionMethod by its controller.`, key);
+    return failed(
+      detail,
+      'ERR_KEY_NOT_AUTHORIZED',
+      `The key ${vm} is not listed under assertionMethod by its controller.`,
+      key,
+    );
   }
   const created = typeof proof.created === 'string' ? new Date(proof.created) : undefined;
   if (key.revoked && (!created || created >= key.revoked)) {
-    return fail(
+    return failed(
+      detail,
       'ERR_KEY_REVOKED',
       `The key ${vm} was revoked on ${key.revoked.toISOString()}; this proof ${created ? `was created on ${created.toISOString()}` : 'has no creation date'}.`,
       key,
     );
   }
   if (key.expires && created && created > key.expires) {
-    return fail(
+    return failed(
+      detail,
       'ERR_KEY_EXPIRED',
       `The key ${vm} was retired on ${key.expires.toISOString()}, before this proof was created.`,
       key,
     );
   }
   if (key.created && created && created < key.created) {
-    return fail('ERR_KEY_EXPIRED', `The proof claims a creation date before its key ${vm} existed.`, key);
+    return failed(detail, 'ERR_KEY_EXPIRED', `The proof claims a creation date before its key ${vm} existed.`, key);
   }
   return { check: check('proof', 'passed', `Valid ${suite} signature by ${vm}.`, undefined, detail), key };
 }
