@@ -135,7 +135,7 @@ export function canonicalizeQuads(quads: readonly Quad[], options: CanonicalizeQ
   const texts = new Array<string>(nodes);
   for (let i = 0; i < nodes; i++) texts[i] = firstDegreeText(i, nodeQuads[i]!, rows, ordinary, keys);
   // One-shot hashing of each text (platform.sha256Text): no intermediate UTF-8 buffer, no Hash object per node.
-  for (let i = 0; i < nodes; i++) digests[i] = platform.sha256Text(texts[i]!);
+  for (let i = 0; i < nodes; i++) digests[i] = firstDegreeDigest(texts[i]!);
 
   const canonical = new IdentifierIssuer(CANONICAL_PREFIX);
   const order = new Array<number>(nodes);
@@ -398,6 +398,24 @@ function firstDegreeGraph(i: number, r: Row): string {
 
 function firstDegreeLine(i: number, r: Row): string {
   return firstDegreeTerm(i, r.sb, r.s) + r.p + firstDegreeTerm(i, r.ob, r.o) + firstDegreeGraph(i, r);
+}
+
+// First-degree texts recur across the credentials of one issuer (an achievement's alignments, criteria, @list cells
+// and results look the same for every learner), so their digests are memoized. Bounded; a pure function's cache.
+const firstDegreeDigests = new Map<string, Uint8Array>();
+const FIRST_DEGREE_CACHE_LIMIT = 1024;
+const FIRST_DEGREE_CACHE_MAX_TEXT = 1024;
+
+/** SHA-256 of a first-degree text, memoized for short texts. Callers only read the digest, never change it. */
+function firstDegreeDigest(text: string): Uint8Array {
+  if (text.length > FIRST_DEGREE_CACHE_MAX_TEXT) return platform.sha256Text(text);
+  let digest = firstDegreeDigests.get(text);
+  if (digest === undefined) {
+    digest = platform.sha256Text(text);
+    if (firstDegreeDigests.size >= FIRST_DEGREE_CACHE_LIMIT) firstDegreeDigests.clear();
+    firstDegreeDigests.set(text, digest);
+  }
+  return digest;
 }
 
 function sha256Hex(text: string): string {
