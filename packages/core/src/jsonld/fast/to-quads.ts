@@ -89,6 +89,16 @@ const sameItem = (a: Item, b: Item): boolean =>
     ? b.k === 'ref' && a.id === b.id
     : a.k === 'value' && b.k === 'value' && a.v === b.v && a.t === b.t && a.l === b.l;
 
+function hasRef(list: readonly Item[], id: string): boolean {
+  for (const x of list) if (x.k === 'ref' && x.id === id) return true;
+  return false;
+}
+
+function hasItem(list: readonly Item[], item: Item): boolean {
+  for (const x of list) if (sameItem(x, item)) return true;
+  return false;
+}
+
 /**
  * The RDF quads of a JSON-LD document (a compacted credential, presentation, proof configuration, …), exactly those
  * `jsonld.toRDF(document, { safe: true, documentLoader })` produces, up to blank node labels and quad order: passing
@@ -424,7 +434,7 @@ class Walker {
       const seen = record ? (record.get(TYPE_KEY) ?? []) : [];
       if (record && !record.has(TYPE_KEY)) record.set(TYPE_KEY, seen);
       for (const type of types) {
-        if (seen.some((x) => x.k === 'ref' && x.id === type)) continue;
+        if (hasRef(seen, type)) continue;
         seen.push({ k: 'ref', id: type });
         this.quads.push({ subject: s, predicate: RDF_TYPE, object: { termType: 'NamedNode', value: type }, graph });
       }
@@ -438,7 +448,7 @@ class Walker {
       const p: FastNamedNode = { termType: 'NamedNode', value: predicate };
       for (const item of items) {
         if (item.k !== 'list') {
-          if (seen.some((x) => sameItem(x, item))) continue;
+          if (seen.length > 0 && hasItem(seen, item)) continue;
           seen.push(item);
         }
         this.quads.push({ subject: s, predicate: p, object: this.object2rdf(item, graph), graph });
@@ -483,8 +493,7 @@ function literal(item: { v: string | number | boolean; t?: string; l?: string })
   const { v, t } = item;
   if (typeof v === 'boolean') return lit(String(v), t ?? XSD_BOOLEAN);
   if ((typeof v === 'number' && isDouble(v)) || t === XSD_DOUBLE) {
-    const n = typeof v === 'number' ? v : parseFloat(v);
-    return lit(n.toExponential(15).replace(/(\d)0*e\+?/, '$1E'), t ?? XSD_DOUBLE);
+    return lit(canonicalDouble(typeof v === 'number' ? v : parseFloat(v)), t ?? XSD_DOUBLE);
   }
   if (typeof v === 'number') return lit(v.toFixed(0), t ?? XSD_INTEGER);
   if (item.l !== undefined) {
@@ -496,6 +505,20 @@ function literal(item: { v: string | number | boolean; t?: string; l?: string })
     };
   }
   return lit(v, t ?? XSD_STRING);
+}
+
+// An issuer's doubles recur (credits, scores): their canonical text is computed once. Bounded; a pure function's cache.
+const doubleTexts = new Map<number, string>();
+
+/** jsonld.js's canonical xsd:double text (`2.5E0`), memoized. */
+function canonicalDouble(n: number): string {
+  let text = doubleTexts.get(n);
+  if (text === undefined) {
+    text = n.toExponential(15).replace(/(\d)0*e\+?/, '$1E');
+    if (doubleTexts.size >= 1024) doubleTexts.clear();
+    doubleTexts.set(n, text);
+  }
+  return text;
 }
 
 function lit(value: string, datatype: string): FastLiteral {
