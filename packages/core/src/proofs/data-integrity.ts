@@ -1,6 +1,6 @@
 import { platform } from '#platform';
 import { SkillproofError } from '../errors.js';
-import { canonize } from '../jsonld/canonize.js';
+import { canonize, canonizeFast } from '../jsonld/canonize.js';
 import { isDateTime } from '../model/primitives.js';
 import { hasLegacyEscapingDifference, legacyCanonize } from '../jsonld/legacy-canonize.js';
 import { base58btcEncode, concatBytes } from '../lib/encoding.js';
@@ -80,15 +80,20 @@ export function securedDocument(document: JsonObject, proof: JsonObject, allProo
 const proofHashCache = new WeakMap<DocumentLoader, WeakMap<typeof canonize, Map<string, Uint8Array>>>();
 const PROOF_HASH_CACHE_SIZE = 256;
 
+function proofHashCacheOf(documentLoader: DocumentLoader, canonicalize: typeof canonize): Map<string, Uint8Array> {
+  let byCanonicalizer = proofHashCache.get(documentLoader);
+  if (!byCanonicalizer) proofHashCache.set(documentLoader, (byCanonicalizer = new WeakMap()));
+  let cache = byCanonicalizer.get(canonicalize);
+  if (!cache) byCanonicalizer.set(canonicalize, (cache = new Map()));
+  return cache;
+}
+
 async function proofConfigurationHash(
   config: JsonObject,
   documentLoader: DocumentLoader,
   canonicalize: typeof canonize,
 ): Promise<Uint8Array> {
-  let byCanonicalizer = proofHashCache.get(documentLoader);
-  if (!byCanonicalizer) proofHashCache.set(documentLoader, (byCanonicalizer = new WeakMap()));
-  let cache = byCanonicalizer.get(canonicalize);
-  if (!cache) byCanonicalizer.set(canonicalize, (cache = new Map()));
+  const cache = proofHashCacheOf(documentLoader, canonicalize);
   const key = JSON.stringify(config);
   const hit = cache.get(key);
   if (hit) return hit;
@@ -105,6 +110,15 @@ export async function hashData(
   documentLoader: DocumentLoader,
   canonicalize: typeof canonize = canonize,
 ): Promise<{ proofHash: Uint8Array; documentHash: Uint8Array; data: Uint8Array }> {
+  if (canonicalize === canonize) {
+    // The usual case without a promise in between: a cached proof hash and the synchronous fast canonicalization.
+    const proofHash = proofHashCacheOf(documentLoader, canonicalize).get(JSON.stringify(config));
+    const docCanon = proofHash && canonizeFast(document, documentLoader);
+    if (proofHash && docCanon !== undefined) {
+      const documentHash = platform.sha256Text(docCanon);
+      return { proofHash, documentHash, data: concatBytes(proofHash, documentHash) };
+    }
+  }
   const [proofHash, docCanon] = await Promise.all([
     proofConfigurationHash(config, documentLoader, canonicalize),
     canonicalize(document, documentLoader),
