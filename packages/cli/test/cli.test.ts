@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +202,34 @@ describe('skillproof sign and verify', async () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.map((o: { verified: boolean }) => o.verified)).toEqual([true, false]);
+    for (const o of out) {
+      expect(Object.keys(o).sort()).toEqual(['checks', 'verified']);
+      for (const c of o.checks) expect(Object.keys(c).sort()).toEqual(['code', 'id', 'message', 'status']);
+    }
+    expect(out[1].checks.find((c: { id: string }) => c.id === 'proof')).toMatchObject({
+      status: 'failed',
+      code: 'ERR_PROOF_INVALID',
+    });
+  });
+
+  it('verifies a credential given by URL, fetched over HTTP (loopback)', async () => {
+    const body = readFileSync(join(dir, 'signed.json'));
+    const server = createServer((req, res) => {
+      if (req.url === '/credentials/teamwork.json') {
+        res.writeHead(200, { 'content-type': 'application/ld+json' }).end(body);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await run('verify', `http://127.0.0.1:${port}/credentials/teamwork.json`, '--json');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).verified).toBe(true);
+      const missing = await run('verify', `http://127.0.0.1:${port}/credentials/missing.json`);
+      expect(missing.code).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('exits 2 on usage errors', async () => {
