@@ -1,12 +1,10 @@
-import type { Kysely } from 'kysely';
 import { goalRequirements, type GoalRequirement } from '@skillproof/skills';
-import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/env.js';
 import { isUuid } from '../../http/schemas.js';
 import { frameworkItemUrl } from '../frameworks/skill-references.js';
 import { isFrameworkVisible } from '../frameworks/visibility.js';
-import { levelOnUnitScale } from './learner-skills.js';
+import { levelOnUnitScale, memberOrgIds } from './learner-skills.js';
 import { skillExtractorFor } from './skill-extractor.js';
 
 /** A career goal as a learner states it. */
@@ -22,12 +20,6 @@ export interface ResolvedGoal {
 
 /** How many skills of a posting count by default: a posting names a dozen or two. */
 export const DEFAULT_POSTING_SKILLS = 15;
-
-async function memberOrgIds(db: Kysely<Database>, userId: string): Promise<string[]> {
-  return (await db.selectFrom('memberships').select('orgId').where('userId', '=', userId).execute()).map(
-    (m) => m.orgId,
-  );
-}
 
 /**
  * The skill requirements of occupations, each in its source's own terms: ESCO's essential/optional, O*NET's Importance

@@ -204,6 +204,13 @@ export async function loadLearnerSkills(
   return { profile: buildSkillProfile({ credentials, selfDeclared }), labels, heldAchievementIds };
 }
 
+/** The organisations a user belongs to: whose private frameworks and job profiles their guidance may use. */
+export async function memberOrgIds(db: Kysely<Database>, userId: string): Promise<string[]> {
+  return (await db.selectFrom('memberships').select('orgId').where('userId', '=', userId).execute()).map(
+    (m) => m.orgId,
+  );
+}
+
 /** The most skills a learner may declare. */
 export const MAX_DECLARED_SKILLS = 500;
 
@@ -229,9 +236,7 @@ export async function setDeclaredSkills(
     });
   }
   if (ids.length > 0) {
-    const orgIds = (await db.selectFrom('memberships').select('orgId').where('userId', '=', userId).execute()).map(
-      (m) => m.orgId,
-    );
+    const orgIds = await memberOrgIds(db, userId);
     const found = new Set(
       (
         await db
