@@ -9,6 +9,7 @@ import {
   type PlanRequest,
 } from '../src/plan/plan-learning-path.js';
 import { isSkillsError } from '../src/skills-error.js';
+import { credential } from './helpers/catalogue.js';
 
 /** Requests whose catalogue is a plain list, as the generators make them. */
 type ListRequest = PlanRequest & { catalogue: readonly CatalogueCredential[] };
@@ -16,20 +17,6 @@ type ListRequest = PlanRequest & { catalogue: readonly CatalogueCredential[] };
 let solver: MilpSolver;
 beforeAll(async () => {
   solver = await loadHighsSolver();
-});
-
-const credential = (
-  id: string,
-  hours: number,
-  skills: string[],
-  prerequisites: string[] = [],
-  price?: number,
-): CatalogueCredential => ({
-  id,
-  name: id.toUpperCase(),
-  cost: price === undefined ? { hours } : { hours, price },
-  skills: skills.map((skill) => ({ skill })),
-  prerequisites,
 });
 
 describe('planLearningPath', () => {

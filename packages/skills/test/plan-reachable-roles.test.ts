@@ -4,23 +4,11 @@ import { loadHighsSolver, type MilpSolver } from '../src/plan/milp-solver.js';
 import type { CatalogueCredential } from '../src/plan/plan-learning-path.js';
 import { rankReachableRoles, type RoleCandidate } from '../src/plan/rank-reachable-roles.js';
 import { isSkillsError } from '../src/skills-error.js';
+import { credential } from './helpers/catalogue.js';
 
 let solver: MilpSolver;
 beforeAll(async () => {
   solver = await loadHighsSolver();
-});
-
-const credential = (
-  id: string,
-  hours: number,
-  skills: string[],
-  prerequisites: string[] = [],
-): CatalogueCredential => ({
-  id,
-  name: id,
-  cost: { hours },
-  skills: skills.map((skill) => ({ skill })),
-  prerequisites,
 });
 
 const gap = (essential: string[], optional: string[] = []): RoleCandidate['gap'] => [
