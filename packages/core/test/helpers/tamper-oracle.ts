@@ -8,6 +8,8 @@
  */
 import jsonld from 'jsonld';
 import type { JsonObject, JsonValue, VerificationCheck } from '../../src/index.js';
+// Which safe-mode events are undefined terms is the one table the verifier names them by; jsonld.js decides the events.
+import { TERM_EVENT_CODES } from '../../src/jsonld/canonize.js';
 
 export interface Expected {
   id: VerificationCheck['id'];
@@ -236,25 +238,6 @@ export function expectedIssuer(doc: JsonObject, proofChecks: VerificationCheck[]
 }
 
 /**
- * jsonld.js safe-mode events that mean "the contexts do not define this" (a term, a class, a relative IRI that nothing
- * resolves): every conformant Data Integrity verifier refuses these as undefined terms. Other safe-mode events are
- * invalid JSON-LD.
- */
-const UNDEFINED_TERM_EVENTS = new Set([
-  'invalid property',
-  'relative @type reference',
-  'relative @id reference',
-  'relative @vocab reference',
-  'reserved term',
-  'reserved @id value',
-  'blank node predicate',
-  'relative graph reference',
-  'relative object reference',
-  'relative predicate reference',
-  'relative subject reference',
-]);
-
-/**
  * The canonical N-Quads of a document by jsonld.js itself (safe mode, RDFC-1.0, rdf-canonize's default work bound), or
  * the code its refusal amounts to: the reference for Skillproof's own canonicalizer, which must agree.
  */
@@ -284,7 +267,7 @@ export async function referenceCanonical(
     const err = e as { name?: string; message?: string; details?: { event?: { code?: string } } };
     const event = err.details?.event?.code;
     if (err.name === 'jsonld.ValidationError' && event !== undefined) {
-      return { code: UNDEFINED_TERM_EVENTS.has(event) ? 'ERR_TERM_UNDEFINED' : 'ERR_JSONLD_INVALID', message: event };
+      return { code: TERM_EVENT_CODES.has(event) ? 'ERR_TERM_UNDEFINED' : 'ERR_JSONLD_INVALID', message: event };
     }
     return { code: 'ERR_JSONLD_INVALID', message: err.message ?? String(e) };
   }
