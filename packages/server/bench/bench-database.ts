@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import { createKeyStore, createLogger, migrateToLatest, openDatabase, type AppDeps } from '../src/index.js';
+import { createKeyStore, createLogger, dropSchema, migrateToLatest, openDatabase, type AppDeps } from '../src/index.js';
 import { createRateLimiter, NO_RATE_LIMITS } from '../src/http/rate-limit.js';
 
 const url = process.env['DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
@@ -38,7 +37,7 @@ export async function openBenchDatabase(
   return {
     deps,
     async close() {
-      if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
+      if (target === 'postgres') await dropSchema(database.db, schema);
       await database.close();
     },
   };

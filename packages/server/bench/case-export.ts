@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
-import { migrateToLatest, openDatabase } from '../src/index.js';
+import { dropSchema, migrateToLatest, openDatabase } from '../src/index.js';
 import { cfPackageJson, exportCfPackage } from '../src/domains/frameworks/case-export.js';
 import { importFramework } from '../src/domains/frameworks/importer.js';
 import { cfPackageIssues, readCase } from '../src/domains/frameworks/sources/case.js';
@@ -61,6 +60,6 @@ try {
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
-  if (schema) await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
+  if (schema) await dropSchema(database.db, schema);
   await database.close();
 }

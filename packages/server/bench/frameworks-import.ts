@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { migrateToLatest, openDatabase } from '../src/index.js';
+import { dropSchema, migrateToLatest, openDatabase } from '../src/index.js';
 import { importFramework } from '../src/domains/frameworks/importer.js';
 import { readEsco } from '../src/domains/frameworks/sources/esco.js';
 import { readOnet } from '../src/domains/frameworks/sources/onet.js';
@@ -79,7 +78,7 @@ for (const target of url ? ['pglite', 'postgres'] : ['pglite']) {
       }
     }
   } finally {
-    if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
+    if (target === 'postgres') await dropSchema(database.db, schema);
     await database.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 export { createApp, MAX_BODY_BYTES } from './app.js';
 export type { App } from './app.js';
 export type { AppDeps, AppEnv, Principal } from './http/env.js';
-export { openDatabase, migrateToLatest } from './db/database.js';
+export { dropSchema, openDatabase, migrateToLatest } from './db/database.js';
 export type { DatabaseHandle, DatabaseKind, OpenDatabaseOptions } from './db/database.js';
 export type { Database } from './db/schema.js';
 export { AppError, statusOf } from './errors.js';

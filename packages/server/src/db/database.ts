@@ -64,17 +64,52 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
 }
 
-/** Runs every migration not yet applied, in name order, under Kysely's migration lock. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  // Kysely looks for its migration tables in every schema unless told which: a schema migrating beside another
-  // (test files each have their own) would see the other's lock table, skip creating its own, and fail.
-  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: () => Promise.resolve(migrations) },
-    migrationTableSchema: rows[0]!.schema,
+/**
+ * The advisory lock that schema changes on one PostgreSQL database take. Kysely's migrator introspects the tables of
+ * every schema (`pg_get_serial_sequence` on each), which fails with "relation … does not exist" when another schema is
+ * dropped at that moment: separate deployments or test files sharing a database migrate and drop their own schemas,
+ * so the two must not overlap.
+ */
+const SCHEMA_CHANGE_LOCK = 0x5b111_9400;
+
+async function withSchemaChangeLock<T>(db: Kysely<Database>, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(${SCHEMA_CHANGE_LOCK})`.execute(connection);
+    try {
+      return await work(connection);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${SCHEMA_CHANGE_LOCK})`.execute(connection);
+    }
   });
-  const result = await migrator.migrateToLatest();
-  if (result.error) throw result.error;
-  return result;
+}
+
+/** Runs every migration not yet applied, in name order, under Kysely's migration lock and the schema-change lock. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return withSchemaChangeLock(db, async (connection) => {
+    // Kysely looks for its migration tables in every schema unless told which: a schema migrating beside another
+    // (test files each have their own) would see the other's lock table, skip creating its own, and fail.
+    const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(connection);
+    const migrator = new Migrator({
+      db: connection,
+      provider: { getMigrations: () => Promise.resolve(migrations) },
+      migrationTableSchema: rows[0]!.schema,
+    });
+    const result = await migrator.migrateToLatest();
+    if (result.error) throw result.error;
+    return result;
+  });
+}
+
+/**
+ * Drops a PostgreSQL schema and everything in it (a test's or a benchmark's), under the schema-change lock so that no
+ * migration elsewhere in the database is introspecting its tables meanwhile.
+ *
+ * @example
+ * ```ts
+ * await dropSchema(database.db, 't_3f9a0c1b2d4e');
+ * ```
+ */
+export async function dropSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Not a schema name: ${JSON.stringify(schema)}`);
+  await withSchemaChangeLock(db, (connection) => sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(connection));
 }

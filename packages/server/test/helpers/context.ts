@@ -6,6 +6,7 @@ import {
   createKeyStore,
   createLogger,
   createRateLimiter,
+  dropSchema,
   migrateToLatest,
   openDatabase,
   type App,
@@ -83,10 +84,7 @@ export async function createTestContext(
       now = new Date(date);
     },
     async close() {
-      if (schema && target.url) {
-        const { sql } = await import('kysely');
-        await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
-      }
+      if (schema && target.url) await dropSchema(database.db, schema);
       await database.close();
     },
   };
