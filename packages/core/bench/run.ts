@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exportEd25519Multikey, signCredential, signCredentialJwt, verifyCredential } from '../src/index.js';
 import type { JsonObject } from '../src/index.js';
+import { platform, sodiumEd25519 } from '../src/lib/platform-node.js';
 import { referenceSign, referenceVerify } from '../test/interop/reference.js';
 import { findBatchCommands, jsonLines } from './batch.js';
 import type { BulkResult } from './bulk.js';
@@ -75,8 +76,14 @@ function fmt(x: number, digits: number): string {
     : 'n/a';
 }
 
-// --- the floor: node:crypto Ed25519 over the 64 bytes that eddsa-rdfc-2022 signs (proof config hash ‖ document hash)
-async function measureFloor(): Promise<{ sign: Measurement; verify: Measurement }> {
+interface Floor {
+  sign: Measurement;
+  verify: Measurement;
+}
+
+// --- the floor: node:crypto Ed25519 over the 64 bytes that eddsa-rdfc-2022 signs (proof config hash ‖ document hash);
+// and, when Skillproof signs with libsodium, libsodium's floor too (the least Skillproof's own path can cost).
+async function measureFloor(): Promise<{ node: Floor; backend: Floor | undefined }> {
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), BENCH_SEED]);
   const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   const publicKey = createPublicKey(privateKey);
@@ -85,7 +92,7 @@ async function measureFloor(): Promise<{ sign: Measurement; verify: Measurement 
     createHash('sha256').update('document').digest(),
   ]);
   const signature = sign(null, message, privateKey);
-  return {
+  const node: Floor = {
     sign: record(await measure('floor Ed25519 sign', () => sign(null, message, privateKey), budget)),
     verify: record(
       await measure(
@@ -97,6 +104,22 @@ async function measureFloor(): Promise<{ sign: Measurement; verify: Measurement 
       ),
     ),
   };
+  if (platform.ed25519Backend !== 'libsodium' || !sodiumEd25519) return { node, backend: undefined };
+  const signer = sodiumEd25519.signer(BENCH_SEED);
+  const verifier = sodiumEd25519.verifier(sodiumEd25519.publicKey(BENCH_SEED));
+  const backend: Floor = {
+    sign: record(await measure('floor libsodium sign', () => signer.sign(message), budget)),
+    verify: record(
+      await measure(
+        'floor libsodium verify',
+        () => {
+          if (!verifier.verify(message, signature)) throw new Error('libsodium floor signature did not verify');
+        },
+        budget,
+      ),
+    ),
+  };
+  return { node, backend };
 }
 
 interface CredentialRun {
@@ -353,10 +376,12 @@ async function main(): Promise<void> {
   const threads = availableParallelism();
   console.log(
     `Skillproof bench${quick ? ' (--quick)' : ''}: Node ${process.version}, ${threads} cores (${cpus()[0]?.model.trim() ?? '?'}), ` +
-      `${budget.measureMs} ms per measurement after ${budget.warmupMs} ms warm-up, created ${CREATED}`,
+      `${budget.measureMs} ms per measurement after ${budget.warmupMs} ms warm-up, created ${CREATED}, ` +
+      `Skillproof's Ed25519: ${platform.ed25519Backend}`,
   );
   process.stderr.write('measuring…\n');
-  const floor = await measureFloor();
+  const floors = await measureFloor();
+  const floor = floors.node;
   const credentials = benchCredentials(key);
   const runs: CredentialRun[] = [];
   for (const c of credentials) runs.push(await measureCredential(c));
@@ -376,8 +401,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${'measurement'.padEnd(26)}${'ops/s'.padStart(10)}${'µs/op'.padStart(12)}${'p50 µs'.padStart(12)}${'p99 µs'.padStart(12)}${'ops'.padStart(9)}`,
   );
-  console.log(row(floor.sign));
-  console.log(row(floor.verify));
+  for (const f of [floor, floors.backend]) if (f) console.log(row(f.sign) + '\n' + row(f.verify));
   for (const r of runs) {
     console.log(`-- ${r.label} (${r.bytes.toLocaleString('en')} bytes signed, ${VARIANTS} variants cycled)`);
     for (const m of [r.refIssue, r.refVerify, r.diIssue, r.diVerify, r.jwtSign, r.jwtVerify]) console.log(row(m));
@@ -400,6 +424,10 @@ async function main(): Promise<void> {
         di_verify_vs_floor: r.diVerify.meanUs / floor.verify.meanUs,
         jwt_sign_vs_floor: r.jwtSign.meanUs / floor.sign.meanUs,
         jwt_verify_vs_floor: r.jwtVerify.meanUs / floor.verify.meanUs,
+        ...(floors.backend && {
+          di_issue_vs_backend_floor: r.diIssue.meanUs / floors.backend.sign.meanUs,
+          di_verify_vs_backend_floor: r.diVerify.meanUs / floors.backend.verify.meanUs,
+        }),
       },
     ]),
   ) as Partial<Record<CredentialName, Record<string, number>>>;
@@ -412,6 +440,10 @@ async function main(): Promise<void> {
   ratioLine('DI verify speedup vs reference', 'di_verify_speedup', `≥ ${TARGETS.di_verify_speedup}×`);
   ratioLine('DI issue / signing floor', 'di_issue_vs_floor', '≈ ≤ 4×');
   ratioLine('DI verify / verification floor', 'di_verify_vs_floor', '≈ ≤ 2×');
+  if (floors.backend) {
+    ratioLine('DI issue / libsodium sign', 'di_issue_vs_backend_floor');
+    ratioLine('DI verify / libsodium verify', 'di_verify_vs_backend_floor');
+  }
   ratioLine('JWT sign / signing floor', 'jwt_sign_vs_floor');
   ratioLine('JWT verify / verification floor', 'jwt_verify_vs_floor');
 
@@ -448,6 +480,9 @@ async function main(): Promise<void> {
     di_verify_speedup: head.di_verify_speedup,
     di_issue_vs_floor: head.di_issue_vs_floor,
     di_verify_vs_floor: head.di_verify_vs_floor,
+    ed25519_backend: platform.ed25519Backend,
+    di_issue_vs_backend_floor: head.di_issue_vs_backend_floor ?? null,
+    di_verify_vs_backend_floor: head.di_verify_vs_backend_floor ?? null,
     bulk_100k_seconds: bulk100kSeconds,
     bulk_100k_peak_rss_mb: bulk ? bulk.peakRssMb : null,
     bulk_100k_extrapolated: extrapolated,

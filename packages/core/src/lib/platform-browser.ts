@@ -1,20 +1,27 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { isSmallOrderEncoding, isWeakEd25519PublicKey } from './ed25519-strict.js';
 import type { Platform } from './platform.js';
 
 export const platform: Platform = {
+  ed25519Backend: '@noble/curves',
   sha256: (data) => sha256(data),
   sha256Text: (text) => sha256(new TextEncoder().encode(text)),
   randomBytes: (length) => globalThis.crypto.getRandomValues(new Uint8Array(length)),
   ed25519Signer: (seed) => ({ sign: (message) => ed25519.sign(message, seed) }),
-  ed25519Verifier: (publicKey) => ({
-    verify(message, signature) {
-      try {
-        return ed25519.verify(signature, message, publicKey);
-      } catch {
-        return false;
-      }
-    },
-  }),
+  ed25519Verifier(publicKey) {
+    const weak = isWeakEd25519PublicKey(publicKey);
+    return {
+      verify(message, signature) {
+        if (weak || signature.length !== 64 || isSmallOrderEncoding(signature)) return false;
+        try {
+          // RFC 8032 decoding (canonical encodings only), not ZIP 215's permissive one.
+          return ed25519.verify(signature, message, publicKey, { zip215: false });
+        } catch {
+          return false;
+        }
+      },
+    };
+  },
   ed25519PublicKey: (seed) => ed25519.getPublicKey(seed),
 };

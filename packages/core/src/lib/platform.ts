@@ -1,6 +1,8 @@
 /**
- * What core needs from the platform. `#platform` resolves to node:crypto (OpenSSL) in Node and to @noble in the
- * browser; both implement exactly this interface.
+ * What core needs from the platform. `#platform` resolves to node:crypto (OpenSSL, with libsodium for Ed25519 when
+ * sodium-native loads) in Node and to @noble in the browser; all implement exactly this interface. The two Node Ed25519
+ * backends accept exactly the same signatures; @noble applies the same key and R rules (see ed25519-strict.ts) with
+ * its cofactored equation, which differs only on signatures crafted by their own signer.
  */
 export interface Ed25519Signer {
   sign(message: Uint8Array): Uint8Array;
@@ -9,6 +11,8 @@ export interface Ed25519Verifier {
   verify(message: Uint8Array, signature: Uint8Array): boolean;
 }
 export interface Platform {
+  /** Which Ed25519 implementation signs and verifies: `libsodium`, `node:crypto` (OpenSSL) or `@noble/curves`. */
+  readonly ed25519Backend: 'libsodium' | 'node:crypto' | '@noble/curves';
   sha256(data: Uint8Array): Uint8Array;
   /** SHA-256 of a string's UTF-8 bytes, without materialising them where the platform allows. */
   sha256Text(text: string): Uint8Array;
