@@ -148,32 +148,54 @@ export const dateTimeZ = dateTimeSchema(true);
 /** OB `DateTime`. */
 export const dateTime = dateTimeSchema(false);
 
+/** True when `value` is an OB `Date`: YYYY-MM-DD naming a day of the calendar. */
+export function isDate(value: string): boolean {
+  const m = DATE.exec(value);
+  return m !== null && calendarOk(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
 /** OB `Date` (`dateOfBirth`): YYYY-MM-DD. */
 export const date = checked<string>((v) => {
   if (typeof v !== 'string') return stringProblem(v);
-  const m = DATE.exec(v);
-  return m && calendarOk(Number(m[1]), Number(m[2]), Number(m[3]))
-    ? null
-    : { code: 'invalid_format', message: 'Expected a date YYYY-MM-DD.' };
+  return isDate(v) ? null : { code: 'invalid_format', message: 'Expected a date YYYY-MM-DD.' };
 });
+
+const LANGUAGE_CODE = /^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$/;
+
+/** True when `value` is an OB `LanguageCode` (BCP 47), with the pattern of the OB 3.0 JSON Schema. */
+export function isLanguageCode(value: string): boolean {
+  return LANGUAGE_CODE.test(value);
+}
 
 /** OB `LanguageCode` (BCP 47), with the pattern of the OB 3.0 JSON Schema. */
 export const languageCode = checked<string>((v) =>
   typeof v !== 'string'
     ? stringProblem(v)
-    : /^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$/.test(v)
+    : isLanguageCode(v)
       ? null
       : { code: 'invalid_format', message: 'Expected a BCP 47 language code such as "en" or "en-US".' },
 );
+
+const COMPACT_JWS = /^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$/;
+
+/** True when `value` is an OB `CompactJws` (RFC 7515 compact serialization), per the OB 3.0 JSON Schema pattern. */
+export function isCompactJws(value: string): boolean {
+  return COMPACT_JWS.test(value);
+}
 
 /** OB `CompactJws` (RFC 7515 compact serialization), with the pattern of the OB 3.0 JSON Schema. */
 export const compactJws = checked<string>((v) =>
   typeof v !== 'string'
     ? stringProblem(v)
-    : /^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$/.test(v)
+    : isCompactJws(v)
       ? null
       : { code: 'invalid_format', message: 'Expected a compact JWS (header.payload.signature).' },
 );
+
+/** True when `value` belongs to an EnumExt vocabulary: one of the `known` terms or an `ext:` extension term. */
+export function isEnumExtValue(known: ReadonlySet<string>, value: string): boolean {
+  return known.has(value) || EXTENSION_TERM_PATTERN.test(value);
+}
 
 /** An EnumExt value: one of the listed terms or an `ext:` extension term. */
 export function enumExt<T extends string>(values: readonly string[], name: string): z.ZodType<T> {
@@ -181,7 +203,7 @@ export function enumExt<T extends string>(values: readonly string[], name: strin
   return checked<T>((v) =>
     typeof v !== 'string'
       ? stringProblem(v)
-      : known.has(v) || EXTENSION_TERM_PATTERN.test(v)
+      : isEnumExtValue(known, v)
         ? null
         : { code: 'invalid_value', message: `${JSON.stringify(v)} is not a ${name} value nor an "ext:" extension.` },
   );
@@ -250,15 +272,18 @@ export function oneOrMany<T>(item: z.ZodType<T>): z.ZodType<T | T[]> {
 /** A property that must be a JSON string. */
 export const text = z.string();
 
+/** True when `value` is an OB `Date` or an OB `DateTime` (see {@link dateOrDateTime}). */
+export function isDateOrDateTime(value: string): boolean {
+  return isDate(value) || isDateTime(value, false);
+}
+
 /**
  * `activityStartDate` / `activityEndDate`: the OB 3.0 data model says DateTime, but the OB 3.0.x JSON-LD contexts type
  * them `xsd:date`, so both forms occur in conformant credentials and both are accepted.
  */
 export const dateOrDateTime = checked<string>((v) => {
   if (typeof v !== 'string') return stringProblem(v);
-  const m = DATE.exec(v);
-  if (m && calendarOk(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
-  return isDateTime(v, false)
+  return isDateOrDateTime(v)
     ? null
     : { code: 'invalid_format', message: 'Expected a date (YYYY-MM-DD) or an ISO 8601 date-time.' };
 });

@@ -41,6 +41,8 @@ import {
 // 1 → required, 0..1 → optional, 0..* → JSON array, "array-compacted" → one value or an array.
 // Objects are open (`looseObject`, "Mixin Extensions") except Image, IdentityObject and IdentifierEntry, which the
 // OB JSON Schema closes with `additionalProperties: false`.
+// fast-validate.ts repeats the OpenBadgeCredential rules as plain predicates (validateCredential's fast path): a rule
+// made stricter here must be made stricter there (test/model-fast-validate.test.ts checks every declared property).
 
 const opt = <T extends z.ZodType>(schema: T) => schema.optional();
 
@@ -78,6 +80,11 @@ export const imageSchema = z.strictObject({
 
 const IDENTITY_HASH = /^(md5\$[0-9a-fA-F]{32}|sha256\$[0-9a-fA-F]{64})$/;
 
+/** True when `value` is the identityHash of a hashed IdentityObject: 'sha256$' + 64 hex digits or 'md5$' + 32. */
+export function isIdentityHash(value: string): boolean {
+  return IDENTITY_HASH.test(value);
+}
+
 export const identityObjectSchema = withRule(
   z.strictObject({
     type: typeEquals('IdentityObject'),
@@ -89,7 +96,7 @@ export const identityObjectSchema = withRule(
   // IdentityHash: "an algorithm identifier, a `$` separator, and a hash … MUST be expressed in hexadecimal"; only
   // md5 and sha256 are supported. A plaintext identity (hashed: false) is any string.
   (v) =>
-    v.hashed === true && typeof v.identityHash === 'string' && !IDENTITY_HASH.test(v.identityHash)
+    v.hashed === true && typeof v.identityHash === 'string' && !isIdentityHash(v.identityHash)
       ? [
           {
             path: ['identityHash'],

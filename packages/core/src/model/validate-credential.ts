@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { SkillproofError } from '../errors.js';
+import { isPlainlyValidAchievementCredential } from './fast-validate.js';
 import type { SchemaIssueCode } from './primitives.js';
 import {
   anyAchievementCredentialSchema,
@@ -307,6 +308,11 @@ export function validateCredential(json: unknown, options: ValidateCredentialOpt
             "The type names none of 'OpenBadgeCredential', 'AchievementCredential', 'EndorsementCredential', 'ClrCredential'.",
         },
       ]);
+    }
+    // The common case, an ordinary Open Badge, is decided by plain predicates (fast-validate.ts) that say yes only
+    // where the schema would; anything else, valid or not, goes to zod, which accepts it or names the issues.
+    if (kind === 'OpenBadgeCredential' && isPlainlyValidAchievementCredential(json)) {
+      return { valid: true, kind, version: vcVersionOf(json), credential: json } as ValidCredential;
     }
     const result = SCHEMAS[kind].safeParse(json);
     if (!result.success) return invalid('ERR_SCHEMA_INVALID', toIssues(result.error.issues, json));
