@@ -104,7 +104,23 @@ const literalTerm = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(text, fc.constantFrom('en', 'en-US', 'en-us-x', 'de', 'fr-be', '', 'en x', 'en\u0001', 'en!', 'EN'))
+      .tuple(
+        text,
+        fc.constantFrom(
+          'en',
+          'en-US',
+          'en-us-x',
+          'de',
+          'fr-be',
+          '',
+          'en x',
+          'en\u0001',
+          'en!',
+          'EN',
+          'dé',
+          'x-\u{1f600}',
+        ),
+      )
       .map(([v, lang]) => literal(v, RDF_LANGSTRING, lang)),
   },
   { weight: 1, arbitrary: text.map((v) => literal(v, RDF_LANGSTRING)) },

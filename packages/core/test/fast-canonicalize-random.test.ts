@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalizeQuads, type Quad } from '../src/jsonld/fast/canonicalize-quads.js';
+import {
+  canonicalDigestOfQuads,
+  canonicalizeQuads,
+  utf8Bytes,
+  type Quad,
+} from '../src/jsonld/fast/canonicalize-quads.js';
 import { newStats, ours, randomDataset, reference } from './fast-canonicalize-arbitraries.js';
 
 describe('canonicalizeQuads on random datasets (differential against rdf-canonize 5)', () => {
   it('equals rdf-canonize on 20,000 random datasets (escapes, languages, datatypes, blank graphs, duplicates)', async () => {
-    const seen = { firstDegree: 0, nDegree: 0, blankGraph: 0, duplicates: 0, escaped: 0 };
+    const seen = { firstDegree: 0, nDegree: 0, blankGraph: 0, duplicates: 0, escaped: 0, wide: 0 };
     await fc.assert(
       fc.asyncProperty(randomDataset(), async (quads) => {
         const before = JSON.stringify(quads);
@@ -19,6 +25,11 @@ describe('canonicalizeQuads on random datasets (differential against rdf-canoniz
         if (quads.some((q) => q.graph.termType === 'BlankNode')) seen.blankGraph++;
         if (new Set(quads).size < quads.length) seen.duplicates++;
         if ('nquads' in mine && /\\[nrtbf"\\u]/.test(mine.nquads)) seen.escaped++;
+        if (!('nquads' in mine)) return;
+        // The digest hashes wide documents line by line as UTF-8 byte strings: the same bytes as the text's.
+        const expected = createHash('sha256').update(mine.nquads, 'utf8').digest();
+        expect(canonicalDigestOfQuads(quads)).toEqual(new Uint8Array(expected));
+        if (/[^\u0000-\u007f]/.test(mine.nquads)) seen.wide++;
       }),
       { numRuns: 20_000 },
     );
@@ -28,6 +39,18 @@ describe('canonicalizeQuads on random datasets (differential against rdf-canoniz
     expect(seen.blankGraph).toBeGreaterThan(500);
     expect(seen.duplicates).toBeGreaterThan(500);
     expect(seen.escaped).toBeGreaterThan(500);
+    expect(seen.wide).toBeGreaterThan(2000);
+  });
+
+  it('writes UTF-8 byte strings exactly as Node encodes text, lone surrogates as U+FFFD', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        for (const text of [a, b, a + '\ud800' + b, '\udc00' + a, b + '\ud83d']) {
+          expect(utf8Bytes(text)).toBe(Buffer.from(text, 'utf8').toString('latin1'));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('equals rdf-canonize on 1,500 datasets with 11 to 20 blank nodes (c14n1 and c14n10 side by side)', async () => {

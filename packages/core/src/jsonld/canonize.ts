@@ -2,7 +2,7 @@ import jsonld from 'jsonld';
 import { SkillproofError } from '../errors.js';
 import { staticContextsOf } from '../contexts/document-loader.js';
 import type { DocumentLoader, JsonObject } from '../types.js';
-import { canonicalizeQuads } from './fast/canonicalize-quads.js';
+import { canonicalDigestOfQuads, canonicalizeQuads } from './fast/canonicalize-quads.js';
 import { toQuadsFast } from './fast/to-quads.js';
 
 /**
@@ -48,6 +48,21 @@ export function canonizeFast(document: JsonObject, documentLoader: DocumentLoade
   const contexts = staticContextsOf(documentLoader);
   const quads = contexts && toQuadsFast(document, contexts);
   return quads ? canonicalizeQuads(quads) : undefined;
+}
+
+/**
+ * SHA-256 of {@link canonizeFast}'s UTF-8 bytes (what eddsa-rdfc-2022 signs), without the text: `undefined` where the
+ * fast path steps aside.
+ *
+ * @example
+ * ```ts
+ * const documentHash = canonicalDigestFast(credential, loader) ?? sha256(await canonize(credential, loader));
+ * ```
+ */
+export function canonicalDigestFast(document: JsonObject, documentLoader: DocumentLoader): Uint8Array | undefined {
+  const contexts = staticContextsOf(documentLoader);
+  const quads = contexts && toQuadsFast(document, contexts);
+  return quads ? canonicalDigestOfQuads(quads) : undefined;
 }
 
 /**

@@ -7,6 +7,11 @@ export const platform: Platform = {
   ed25519Backend: '@noble/curves',
   sha256: (data) => sha256(data),
   sha256Text: (text) => sha256(new TextEncoder().encode(text)),
+  sha256Bytes(bytes) {
+    const data = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) data[i] = bytes.charCodeAt(i);
+    return sha256(data);
+  },
   randomBytes: (length) => globalThis.crypto.getRandomValues(new Uint8Array(length)),
   ed25519Signer: (seed) => ({ sign: (message) => ed25519.sign(message, seed) }),
   ed25519Verifier(publicKey) {

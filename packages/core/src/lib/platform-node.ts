@@ -109,6 +109,19 @@ function chooseEd25519(choice: string | undefined): typeof opensslEd25519 {
 
 const ed25519 = chooseEd25519(process.env.SKILLPROOF_ED25519);
 
+/** Reused for byte strings up to 64 KiB (a canonical credential is ~10 KB): a copy in, no allocation. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+function sha256Bytes(bytes: string): Uint8Array {
+  const data =
+    bytes.length <= scratch.length
+      ? scratch.subarray(0, scratch.write(bytes, 0, 'latin1'))
+      : Buffer.from(bytes, 'latin1');
+  return oneShot
+    ? new Uint8Array(oneShot('sha256', data, 'buffer'))
+    : new Uint8Array(createHash('sha256').update(data).digest());
+}
+
 export const platform: Platform = {
   ed25519Backend: ed25519 === opensslEd25519 ? 'node:crypto' : 'libsodium',
   // crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest: half the cost for the 65-byte
@@ -122,6 +135,7 @@ export const platform: Platform = {
   sha256Text: oneShot
     ? (text) => new Uint8Array(oneShot('sha256', text, 'buffer'))
     : (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
+  sha256Bytes,
   randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
   ed25519Signer: (seed) => ed25519.signer(seed),
   ed25519Verifier: (publicKey) => ed25519.verifier(publicKey),

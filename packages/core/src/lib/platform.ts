@@ -16,6 +16,8 @@ export interface Platform {
   sha256(data: Uint8Array): Uint8Array;
   /** SHA-256 of a string's UTF-8 bytes, without materialising them where the platform allows. */
   sha256Text(text: string): Uint8Array;
+  /** SHA-256 of a byte string: one byte per character, every character U+0000–U+00FF (see `utf8Bytes`). */
+  sha256Bytes(bytes: string): Uint8Array;
   randomBytes(length: number): Uint8Array;
   /** Imports a 32-byte Ed25519 seed once; the returned signer is reused for every signature. */
   ed25519Signer(seed: Uint8Array): Ed25519Signer;

@@ -1,6 +1,6 @@
 import { platform } from '#platform';
 import { SkillproofError } from '../errors.js';
-import { canonize, canonizeFast } from '../jsonld/canonize.js';
+import { canonicalDigestFast, canonize } from '../jsonld/canonize.js';
 import { isDateTime } from '../model/primitives.js';
 import { hasLegacyEscapingDifference, legacyCanonize } from '../jsonld/legacy-canonize.js';
 import { base58btcEncode, concatBytes } from '../lib/encoding.js';
@@ -113,11 +113,8 @@ export async function hashData(
   if (canonicalize === canonize) {
     // The usual case without a promise in between: a cached proof hash and the synchronous fast canonicalization.
     const proofHash = proofHashCacheOf(documentLoader, canonicalize).get(JSON.stringify(config));
-    const docCanon = proofHash && canonizeFast(document, documentLoader);
-    if (proofHash && docCanon !== undefined) {
-      const documentHash = platform.sha256Text(docCanon);
-      return { proofHash, documentHash, data: concatBytes(proofHash, documentHash) };
-    }
+    const documentHash = proofHash && canonicalDigestFast(document, documentLoader);
+    if (proofHash && documentHash) return { proofHash, documentHash, data: concatBytes(proofHash, documentHash) };
   }
   const [proofHash, docCanon] = await Promise.all([
     proofConfigurationHash(config, documentLoader, canonicalize),

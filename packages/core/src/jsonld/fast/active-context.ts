@@ -107,6 +107,7 @@ export class ActiveContext {
   private readonly applied = new Map<string, WeakMap<object, ActiveContext>>();
   private withPreviousMemo: ActiveContext | undefined;
   private readonly infos = new Map<string, KeyInfo>();
+  private typeAliasList: readonly string[] | undefined;
 
   constructor(parent?: ActiveContext) {
     this.terms = new Map(parent?.terms);
@@ -168,6 +169,19 @@ export class ActiveContext {
       if (this.infos.size < 4096) this.infos.set(value, r);
     }
     return r;
+  }
+
+  /**
+   * The keys whose {@link info} is `@type` here: `@type` itself and the terms aliasing it (only a term definition can
+   * expand to a keyword: compact IRIs and `@vocab` give IRIs). Memoized.
+   */
+  typeAliases(): readonly string[] {
+    if (!this.typeAliasList) {
+      const list = ['@type'];
+      for (const [term, def] of this.terms) if (def['@id'] === '@type' && !KEYWORD_LIKE.test(term)) list.push(term);
+      this.typeAliasList = list;
+    }
+    return this.typeAliasList;
   }
 
   /** IRI expansion with `base: true` only (`@id` values, `@type: @id` values). */

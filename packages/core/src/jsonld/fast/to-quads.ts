@@ -207,19 +207,18 @@ class Walker {
     const typeScopedCtx = ctx;
 
     let typeKey: string | undefined;
-    for (const key of keys) {
-      if (key !== '@context' && ctx.info(key).iri === '@type') {
-        if (typeKey !== undefined) throw new Bail('two keys expand to @type');
-        typeKey = key;
-      }
+    for (const alias of ctx.typeAliases()) {
+      if (!hasOwn(element, alias)) continue;
+      if (typeKey !== undefined) throw new Bail('two keys expand to @type');
+      typeKey = alias;
     }
     let rawTypes: string[] = EMPTY;
     if (typeKey !== undefined) {
       const value = element[typeKey];
-      const list = Array.isArray(value) ? value : [value];
-      if (!list.every((t): t is string => typeof t === 'string')) throw new Bail('@type values must be strings');
-      rawTypes = list;
-      const sorted = list.length > 1 ? [...list].sort() : list;
+      const list = (Array.isArray(value) ? value : [value]) as unknown[];
+      for (const t of list) if (typeof t !== 'string') throw new Bail('@type values must be strings');
+      rawTypes = list as string[];
+      const sorted = rawTypes.length > 1 ? [...rawTypes].sort() : rawTypes;
       for (const type of sorted) {
         const def = typeScopedCtx.info(type).def;
         if (def && def['@context'] !== undefined) {
@@ -475,6 +474,8 @@ class Walker {
     return head!;
   }
 }
+
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
 /** jsonld.js `types.isObject`: other objects (Date, Map, class instances) are scalars there. */
 function isPlainObject(v: object): v is JsonObject {
