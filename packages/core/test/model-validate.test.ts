@@ -657,3 +657,49 @@ describe('validateCredential: hostile input', () => {
     );
   });
 });
+
+describe('model primitives', () => {
+  it('isAbsoluteUri: one pattern refuses what the pattern and a control-character scan refused', async () => {
+    const { isAbsoluteUri, isDateTime } = await import('../src/model/primitives.js');
+    const pattern = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
+    // eslint-disable-next-line no-control-regex -- the control characters under test
+    const before = (v: string) => pattern.test(v) && !/[\u0000-\u001f\u007f]/.test(v);
+    const unit = fc.constantFrom(
+      'a',
+      'Z',
+      '9',
+      ':',
+      '/',
+      '.',
+      '-',
+      '+',
+      ' ',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '\u00a0',
+      'é',
+      '<',
+      '\u2028',
+      '\t',
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), (a, b) => {
+        for (const v of [a, b, 'https:' + a, 'urn:' + b, 'x:' + a + b]) expect(isAbsoluteUri(v)).toBe(before(v));
+      }),
+      { numRuns: 3_000 },
+    );
+    // Memoized date checks answer both questions for the same text.
+    for (const [text, zoned, local] of [
+      ['2024-02-29T10:00:00Z', true, true],
+      ['2024-02-29T10:00:00', false, true],
+      ['2023-02-29T10:00:00Z', false, false],
+      ['2024-01-01T24:00:00+01:00', false, false],
+    ] as const) {
+      for (let k = 0; k < 2; k++) {
+        expect(isDateTime(text, true)).toBe(zoned);
+        expect(isDateTime(text, false)).toBe(local);
+      }
+    }
+  });
+});

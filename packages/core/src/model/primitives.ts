@@ -71,18 +71,12 @@ function stringProblem(value: unknown): Problem {
 
 // RFC 3986 §3: scheme ":" hier-part; characters that can never appear in a URI (space, controls, <>"{}|\^`) are
 // refused. Non-ASCII letters are allowed because the OB "IRI" type (RFC 3987) and did/urn identifiers are IRIs.
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
-const hasControlCharacter = (value: string) => {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-};
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the class refuses
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`\u0000-\u001f\u007f]+$/;
 
 /** True when `value` is an absolute URI/IRI (a scheme and something after it). */
 export function isAbsoluteUri(value: string): boolean {
-  return ABSOLUTE_URI.test(value) && !hasControlCharacter(value);
+  return ABSOLUTE_URI.test(value);
 }
 
 /** OB `URI` / `URL` / `IRI` derived types: JSON-LD would resolve a relative reference against an unknown base. */
@@ -119,14 +113,32 @@ function calendarOk(year: number, month: number, day: number): boolean {
  * The regex fixes the shape, the component checks refuse 2023-02-30 or 24:00 which Date.parse would roll over.
  */
 export function isDateTime(value: string, requireZone: boolean): boolean {
+  // Issuers repeat their dates (one validFrom and one proof `created` for a whole batch): each text is checked once.
+  let kind = value.length <= 64 ? dateTimeKinds.get(value) : undefined;
+  if (kind === undefined) {
+    kind = dateTimeKind(value);
+    if (value.length <= 64) {
+      if (dateTimeKinds.size >= 1024) dateTimeKinds.clear();
+      dateTimeKinds.set(value, kind);
+    }
+  }
+  return requireZone ? kind === ZONED : kind !== NOT_A_DATE_TIME;
+}
+
+const NOT_A_DATE_TIME = 0;
+const LOCAL = 1;
+const ZONED = 2;
+const dateTimeKinds = new Map<string, number>();
+
+function dateTimeKind(value: string): number {
   const m = DATE_TIME.exec(value);
-  if (!m) return false;
+  if (!m) return NOT_A_DATE_TIME;
   const [, y, mo, d, h, mi, s, , zone, zh, zm] = m;
-  if (requireZone && zone === undefined) return false;
-  if (!calendarOk(Number(y), Number(mo), Number(d))) return false;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
-  if (zh !== undefined && (Number(zh) > 23 || Number(zm) > 59)) return false;
-  return Number.isFinite(Date.parse(zone === undefined ? `${value}Z` : value));
+  if (!calendarOk(Number(y), Number(mo), Number(d))) return NOT_A_DATE_TIME;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return NOT_A_DATE_TIME;
+  if (zh !== undefined && (Number(zh) > 23 || Number(zm) > 59)) return NOT_A_DATE_TIME;
+  if (!Number.isFinite(Date.parse(zone === undefined ? `${value}Z` : value))) return NOT_A_DATE_TIME;
+  return zone === undefined ? LOCAL : ZONED;
 }
 
 const dateTimeSchema = (requireZone: boolean) =>

@@ -42,10 +42,13 @@ function contextList(document: JsonObject): JsonValue[] {
  * what the reference libraries (jsonld-signatures, @digitalbazaar/data-integrity) hash.
  */
 export function proofConfiguration(document: JsonObject, proof: JsonObject, suite: ProofSuite): JsonObject {
-  const config: JsonObject = { '@context': document['@context'] ?? null, ...proof };
-  delete config.proofValue;
-  delete config.jws;
-  delete config.signatureValue;
+  // Copied without the signature members (no `delete`, which would turn the object into a slow dictionary).
+  const config: JsonObject = { '@context': document['@context'] ?? null };
+  for (const key in proof) {
+    if (key !== 'proofValue' && key !== 'jws' && key !== 'signatureValue' && Object.hasOwn(proof, key)) {
+      config[key] = proof[key]!;
+    }
+  }
   const ctx = contextList(config);
   const suiteContext = suite === 'Ed25519Signature2020' ? ED25519_2020 : suite === 'eddsa-2022' ? DI_V1 : DI_V2;
   const hasSuite = ctx.includes(suiteContext) || (suite !== 'Ed25519Signature2020' && ctx.includes(VC_V2));
