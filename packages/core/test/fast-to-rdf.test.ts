@@ -251,6 +251,34 @@ describe('toQuadsFast: the traps', () => {
     expect(nquads.split('\n').filter((l) => l.includes('creditsAvailable'))).toHaveLength(2);
   });
 
+  it('merges the occurrences of one named node as jsonld.js does: each type and value once, lists kept', async () => {
+    // The achievement appears twice (in the subject and in an endorsement-free evidence-like place: `result` points
+    // at its result descriptions by id), with overlapping names, types, tags and a list in each occurrence.
+    const first = { ...ACHIEVEMENT, tag: ['a', 'b', 'a'], resultDescription: [] };
+    const second = {
+      id: ACHIEVEMENT.id,
+      type: ['Achievement', 'Achievement'],
+      name: ['A', 'A2'],
+      tag: ['b', 'c'],
+      criteria: { narrative: 'Do it' },
+    };
+    const doc = credential(
+      { achievement: first },
+      { evidence: [{ id: 'https://issuer.example/e/1', type: 'Evidence' }] },
+    );
+    (doc.credentialSubject as JsonObject).source = second as never;
+    const quads = quadsOf(doc);
+    const tags = objectsOf(quads, 'https://schema.org/keywords').map((o) => o.value);
+    expect(tags.sort()).toEqual(['a', 'b', 'c']);
+    const names = quads.filter(
+      (q) => q.subject.value === ACHIEVEMENT.id && q.predicate.value === 'https://schema.org/name',
+    );
+    expect(names.map((q) => q.object.value).sort()).toEqual(['A', 'A2']);
+    const types = quads.filter((q) => q.subject.value === ACHIEVEMENT.id && q.predicate.value.endsWith('#type'));
+    expect(types).toHaveLength(1);
+    await expectSameAsReference(doc);
+  });
+
   it('steps aside for an unknown context, an embedded context object, @direction and an undefined term', async () => {
     const base = credential({ achievement: ACHIEVEMENT });
     const withoutOb = new Map(contexts);

@@ -60,7 +60,6 @@ const XSD_DOUBLE = `${XSD}double`;
 const XSD_INTEGER = `${XSD}integer`;
 const XSD_STRING = `${XSD}string`;
 const DEFAULT_GRAPH: FastDefaultGraph = { termType: 'DefaultGraph', value: '' };
-const TYPE_KEY = '@type';
 const EMPTY: string[] = [];
 const PROPERTY_SCOPED = { propagate: true, overrideProtected: true } as const;
 const TYPE_SCOPED = { propagate: false, overrideProtected: false } as const;
@@ -89,14 +88,21 @@ const sameItem = (a: Item, b: Item): boolean =>
     ? b.k === 'ref' && a.id === b.id
     : a.k === 'value' && b.k === 'value' && a.v === b.v && a.t === b.t && a.l === b.l;
 
-function hasRef(list: readonly Item[], id: string): boolean {
-  for (const x of list) if (x.k === 'ref' && x.id === id) return true;
+/** Whether `items[0..end)` holds a value equal to `item` (jsonld.js's `addValue` keeps the first). */
+function hasItemBefore(items: readonly Item[], end: number, item: Item): boolean {
+  for (let k = 0; k < end; k++) if (sameItem(items[k]!, item)) return true;
   return false;
 }
 
-function hasItem(list: readonly Item[], item: Item): boolean {
-  for (const x of list) if (sameItem(x, item)) return true;
-  return false;
+/** One occurrence of a named node: its types and properties, as emitted. */
+interface Occurrence {
+  readonly types: readonly string[];
+  readonly props: ReadonlyMap<string, readonly Item[]>;
+}
+
+function hasEarlierItem(occurrence: Occurrence, predicate: string, item: Item): boolean {
+  const items = occurrence.props.get(predicate);
+  return items !== undefined && hasItemBefore(items, items.length, item);
 }
 
 /**
@@ -153,8 +159,8 @@ export function explainSlowPath(document: JsonObject, contexts: ContextResolver)
 class Walker {
   readonly quads: FastQuad[] = [];
   private blankCount = 0;
-  /** Per graph (`''` for the default graph, else the blank label): named subjects' properties seen so far. */
-  private readonly named = new Map<string, Map<string, Map<string, Item[]>>>();
+  /** Per graph (`''` for the default graph, else the blank label): each named subject's occurrences so far. */
+  private readonly named = new Map<string, Map<string, Occurrence[]>>();
 
   constructor(private readonly resolver: ContextResolver) {}
 
@@ -419,36 +425,35 @@ class Walker {
     return out;
   }
 
-  /** The node map entry of one node occurrence (§7.1), deduplicated as jsonld.js's `addValue`, and its quads. */
+  /**
+   * The node map entry of one node occurrence (§7.1) and its quads. Values are deduplicated as jsonld.js's `addValue`
+   * does: against the values before them under the same predicate, in this occurrence and in earlier occurrences of
+   * the same named subject in the same graph (lists are never merged).
+   */
   private emitNode(subject: string, isNamed: boolean, types: string[], props: Map<string, Item[]>, graph: Graph) {
     const s = term(subject);
-    let record: Map<string, Item[]> | undefined;
+    let earlier: Occurrence[] | undefined;
     if (isNamed) {
       let subjects = this.named.get(graph.value);
       if (!subjects) this.named.set(graph.value, (subjects = new Map()));
-      record = subjects.get(subject);
-      if (!record) subjects.set(subject, (record = new Map()));
+      earlier = subjects.get(subject);
+      if (earlier) subjects.set(subject, [...earlier, { types, props }]);
+      else subjects.set(subject, [{ types, props }]);
     }
-    if (types.length > 0) {
-      const seen = record ? (record.get(TYPE_KEY) ?? []) : [];
-      if (record && !record.has(TYPE_KEY)) record.set(TYPE_KEY, seen);
-      for (const type of types) {
-        if (hasRef(seen, type)) continue;
-        seen.push({ k: 'ref', id: type });
-        this.quads.push({ subject: s, predicate: RDF_TYPE, object: { termType: 'NamedNode', value: type }, graph });
-      }
+    for (let k = 0; k < types.length; k++) {
+      const type = types[k]!;
+      if (types.indexOf(type) < k || earlier?.some((o) => o.types.includes(type))) continue;
+      this.quads.push({ subject: s, predicate: RDF_TYPE, object: { termType: 'NamedNode', value: type }, graph });
     }
     for (const [predicate, items] of props) {
-      let seen: Item[];
-      if (record) {
-        seen = record.get(predicate) ?? [];
-        if (!record.has(predicate)) record.set(predicate, seen);
-      } else seen = [];
       const p: FastNamedNode = { termType: 'NamedNode', value: predicate };
-      for (const item of items) {
-        if (item.k !== 'list') {
-          if (seen.length > 0 && hasItem(seen, item)) continue;
-          seen.push(item);
+      for (let k = 0; k < items.length; k++) {
+        const item = items[k]!;
+        if (
+          item.k !== 'list' &&
+          (hasItemBefore(items, k, item) || earlier?.some((o) => hasEarlierItem(o, predicate, item)))
+        ) {
+          continue;
         }
         this.quads.push({ subject: s, predicate: p, object: this.object2rdf(item, graph), graph });
       }
