@@ -7,6 +7,7 @@
 import type { JsonObject, JsonValue } from '../../types.js';
 import {
   type ActiveContext,
+  type TermDefinition,
   Bail,
   INITIAL_CONTEXT,
   isAbsoluteIri,
@@ -94,15 +95,16 @@ function hasItemBefore(items: readonly Item[], end: number, item: Item): boolean
   return false;
 }
 
-/** One occurrence of a named node: its types and properties, as emitted. */
+/** One occurrence of a node: its types, and its properties (predicate IRIs and their values, in parallel). */
 interface Occurrence {
   readonly types: readonly string[];
-  readonly props: ReadonlyMap<string, readonly Item[]>;
+  readonly predicates: readonly string[];
+  readonly values: readonly (readonly Item[])[];
 }
 
 function hasEarlierItem(occurrence: Occurrence, predicate: string, item: Item): boolean {
-  const items = occurrence.props.get(predicate);
-  return items !== undefined && hasItemBefore(items, items.length, item);
+  const at = occurrence.predicates.indexOf(predicate);
+  return at >= 0 && hasItemBefore(occurrence.values[at]!, occurrence.values[at]!.length, item);
 }
 
 /**
@@ -168,7 +170,7 @@ class Walker {
     if (typeof document !== 'object' || document === null || !isPlainObject(document)) {
       throw new Bail('not a JSON object');
     }
-    const r = this.object(INITIAL_CONTEXT, null, document, DEFAULT_GRAPH);
+    const r = this.object(INITIAL_CONTEXT, undefined, document, DEFAULT_GRAPH);
     // jsonld.js drops (and safe mode rejects) a top-level value object, empty object or `{@id}`-only object.
     if (r.isValue || r.count === 0 || (r.count === 1 && r.item.k === 'ref' && !r.item.id.startsWith('_:'))) {
       throw new Bail('top-level object jsonld.js would drop');
@@ -180,8 +182,16 @@ class Walker {
     return `_:b${this.blankCount++}`;
   }
 
-  /** jsonld.js `expand` on an object (node or value object), then its node-map entry and quads. */
-  private object(ctxIn: ActiveContext, activeProperty: string | null, element: JsonObject, graph: Graph): Expanded {
+  /**
+   * jsonld.js `expand` on an object (node or value object), then its node-map entry and quads. `propertyDef`: the term
+   * definition of the key it is the value of, in `ctxIn` (`undefined` at the top or for an undefined-free key).
+   */
+  private object(
+    ctxIn: ActiveContext,
+    propertyDef: TermDefinition | undefined,
+    element: JsonObject,
+    graph: Graph,
+  ): Expanded {
     let ctx = ctxIn;
     const keys = Object.keys(element);
     const hasContext = '@context' in element;
@@ -200,7 +210,6 @@ class Walker {
       }
       if (mustRevert) ctx = ctx.revert();
     }
-    const propertyDef = activeProperty === null ? undefined : ctxIn.info(activeProperty).def;
     if (propertyDef && propertyDef['@context'] !== undefined) {
       ctx = processContext(ctx, propertyDef['@context'], PROPERTY_SCOPED, this.resolver);
     }
@@ -236,7 +245,9 @@ class Walker {
 
     let id: string | undefined;
     const types: string[] = [];
-    const props = new Map<string, Item[]>();
+    // The expanded properties, in order of first appearance: predicate IRIs and their values (a node has a few).
+    const predicates: string[] = [];
+    const values: Item[][] = [];
     for (const key of keys) {
       if (key === '@context') continue;
       const info = ctx.info(key);
@@ -288,27 +299,34 @@ class Walker {
         if (items.length === 0) continue;
       } else {
         items = [];
+        const valueDef = termCtx === ctx ? def : termCtx.info(key).def;
         if (Array.isArray(value)) {
-          const valueContainer = termCtx === ctx ? container : (termCtx.info(key).def?.['@container'] ?? EMPTY);
-          this.value(termCtx, key, value, graph, items, valueContainer.includes('@list'));
-        } else this.value(termCtx, key, value, graph, items, false);
+          const valueContainer = valueDef?.['@container'] ?? EMPTY;
+          this.value(termCtx, key, valueDef, value, graph, items, valueContainer.includes('@list'));
+        } else this.value(termCtx, key, valueDef, value, graph, items, false);
         if (container.includes('@list')) {
           // A single value or an array under an @list term becomes one list (§5.1.2 step 13.9).
           items = [{ k: 'list', items }];
         } else if (items.length === 0) {
           // jsonld.js keeps the key with an empty array: it counts as an entry of the expanded node.
-          if (!props.has(ep)) props.set(ep, []);
+          if (!predicates.includes(ep)) {
+            predicates.push(ep);
+            values.push([]);
+          }
           continue;
         }
       }
-      const existing = props.get(ep);
-      if (existing) existing.push(...items);
-      else props.set(ep, items);
+      const at = predicates.indexOf(ep);
+      if (at >= 0) values[at]!.push(...items);
+      else {
+        predicates.push(ep);
+        values.push(items);
+      }
     }
 
     const subject = id ?? this.newBlank();
-    const count = (id !== undefined ? 1 : 0) + (types.length > 0 ? 1 : 0) + props.size;
-    this.emitNode(subject, id !== undefined, types, props, graph);
+    const count = (id !== undefined ? 1 : 0) + (types.length > 0 ? 1 : 0) + predicates.length;
+    this.emitNode(subject, id !== undefined, { types, predicates, values }, graph);
     return { item: { k: 'ref', id: subject }, count, isValue: false };
   }
 
@@ -361,6 +379,7 @@ class Walker {
   private value(
     ctx: ActiveContext,
     key: string,
+    def: TermDefinition | undefined,
     value: JsonValue,
     graph: Graph,
     out: Item[],
@@ -371,27 +390,27 @@ class Walker {
       for (const element of value) {
         if (Array.isArray(element)) {
           if (insideListArray) throw new Bail('list of lists');
-          this.value(ctx, key, element, graph, out, false);
+          this.value(ctx, key, def, element, graph, out, false);
           continue;
         }
-        this.value(ctx, key, element, graph, out, false);
+        this.value(ctx, key, def, element, graph, out, false);
       }
       return;
     }
     if (typeof value === 'object') {
       if (!isPlainObject(value)) throw new Bail('not a JSON object');
-      out.push(this.object(ctx, key, value, graph).item);
+      out.push(this.object(ctx, def, value, graph).item);
       return;
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new Bail('not a JSON value');
     }
-    out.push(this.scalar(ctx, key, value));
+    out.push(this.scalar(ctx, def, value));
   }
 
-  /** jsonld.js `_expandValue`: type coercion of a string, number or boolean. */
-  private scalar(ctx: ActiveContext, key: string, value: string | number | boolean): Item {
-    const type = ctx.info(key).def?.['@type'];
+  /** jsonld.js `_expandValue`: type coercion of a string, number or boolean (`def`: the key's term definition). */
+  private scalar(ctx: ActiveContext, def: TermDefinition | undefined, value: string | number | boolean): Item {
+    const type = def?.['@type'];
     if (type === '@id' && typeof value === 'string') return { k: 'ref', id: this.iri(ctx.expandBase(value)) };
     if (type === '@vocab' && typeof value === 'string') {
       // With @vocab typing jsonld.js falls back to the base for a relative value: not certain here.
@@ -415,7 +434,7 @@ class Walker {
       }
       const name = this.newBlank();
       const graph: FastBlankNode = { termType: 'BlankNode', value: name.slice(2) };
-      const r = this.object(ctx, key, element, graph);
+      const r = this.object(ctx, ctx.info(key).def, element, graph);
       // §5.1.2 step 13.10 drops (and safe mode rejects) empty, value, and {@id}-only objects.
       if (r.isValue || r.count === 0 || (r.count === 1 && r.item.k === 'ref' && !r.item.id.startsWith('_:'))) {
         throw new Bail('a graph container value jsonld.js would drop');
@@ -430,22 +449,24 @@ class Walker {
    * does: against the values before them under the same predicate, in this occurrence and in earlier occurrences of
    * the same named subject in the same graph (lists are never merged).
    */
-  private emitNode(subject: string, isNamed: boolean, types: string[], props: Map<string, Item[]>, graph: Graph) {
+  private emitNode(subject: string, isNamed: boolean, node: Occurrence, graph: Graph) {
     const s = term(subject);
+    const { types, predicates, values } = node;
     let earlier: Occurrence[] | undefined;
     if (isNamed) {
       let subjects = this.named.get(graph.value);
       if (!subjects) this.named.set(graph.value, (subjects = new Map()));
       earlier = subjects.get(subject);
-      if (earlier) subjects.set(subject, [...earlier, { types, props }]);
-      else subjects.set(subject, [{ types, props }]);
+      subjects.set(subject, earlier ? [...earlier, node] : [node]);
     }
     for (let k = 0; k < types.length; k++) {
       const type = types[k]!;
       if (types.indexOf(type) < k || earlier?.some((o) => o.types.includes(type))) continue;
       this.quads.push({ subject: s, predicate: RDF_TYPE, object: { termType: 'NamedNode', value: type }, graph });
     }
-    for (const [predicate, items] of props) {
+    for (let j = 0; j < predicates.length; j++) {
+      const predicate = predicates[j]!;
+      const items = values[j]!;
       const p: FastNamedNode = { termType: 'NamedNode', value: predicate };
       for (let k = 0; k < items.length; k++) {
         const item = items[k]!;
