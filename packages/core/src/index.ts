@@ -29,6 +29,7 @@ export {
   encodeEd25519PublicKey,
   decodeEd25519PublicKey,
   ed25519DidKey,
+  ed25519Backend,
 } from './keys/multikey.js';
 export type { Ed25519Key, Ed25519Multikey } from './keys/multikey.js';
 export { createKeyResolver, didKeyDocument, didWebUrl, keyFromControllerDocument } from './keys/resolve-key.js';

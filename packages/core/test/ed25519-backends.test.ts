@@ -7,6 +7,7 @@ import { platform as browserPlatform } from '../src/lib/platform-browser.js';
 import { opensslEd25519, platform, sodiumEd25519 } from '../src/lib/platform-node.js';
 import { isCanonicalPointEncoding, isSmallOrderEncoding } from '../src/lib/ed25519-strict.js';
 import { hexDecode } from '../src/lib/encoding.js';
+import { ed25519Backend } from '../src/index.js';
 
 const noble = {
   signer: browserPlatform.ed25519Signer,
@@ -22,6 +23,7 @@ describe('Ed25519 backends', () => {
     if (process.env.SKILLPROOF_ED25519 === 'openssl') return expect(platform.ed25519Backend).toBe('node:crypto');
     expect(sodiumEd25519).toBeDefined();
     expect(platform.ed25519Backend).toBe('libsodium');
+    expect(ed25519Backend).toBe('libsodium');
   });
 
   it('libsodium, OpenSSL and @noble derive the same public key and the same signature', () => {

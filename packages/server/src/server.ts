@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Fetcher } from '@skillproof/core';
+import { ed25519Backend, type Fetcher } from '@skillproof/core';
 import { createApp, type App } from './app.js';
 import type { ServerConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
@@ -71,7 +71,10 @@ export async function startServer(
     : undefined;
   mail?.start();
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, database: database.kind, publicUrl: config.publicUrl }, 'Skillproof listening');
+  logger.info(
+    { port, database: database.kind, publicUrl: config.publicUrl, ed25519: ed25519Backend },
+    'Skillproof listening',
+  );
   // ESCO and O*NET load in the background: the server answers meanwhile (search finds them once committed), and an
   // unchanged catalogue costs only its content hash. Stopping cancels an import in progress (it rolls back).
   const stopping = new AbortController();

@@ -11,6 +11,12 @@ const ED25519_PRIV = Uint8Array.from([0x80, 0x26]);
  * An Ed25519 key pair as a Multikey verification method (VC Data Integrity §2.2.2), the form `skillproof keys generate`
  * writes. `secretKeyMultibase` is absent on public keys.
  */
+/**
+ * The Ed25519 implementation in use: `libsodium` (sodium-native) where it loads in Node, else `node:crypto`; `@noble/curves`
+ * in the browser. All accept the same signatures (lib/ed25519-strict.ts); `SKILLPROOF_ED25519` chooses in Node.
+ */
+export const ed25519Backend: 'libsodium' | 'node:crypto' | '@noble/curves' = platform.ed25519Backend;
+
 export interface Ed25519Multikey {
   id: string;
   type: 'Multikey';
