@@ -53,4 +53,9 @@ export type {
   PlanStep,
 } from './plan/plan-learning-path.js';
 export { rankReachableRoles } from './plan/rank-reachable-roles.js';
-export type { ReachableRole, ReachableRolesRequest, RoleCandidate } from './plan/rank-reachable-roles.js';
+export type {
+  RankReachableRolesOptions,
+  ReachableRole,
+  ReachableRolesRequest,
+  RoleCandidate,
+} from './plan/rank-reachable-roles.js';

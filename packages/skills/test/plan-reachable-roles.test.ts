@@ -56,6 +56,30 @@ describe('rankReachableRoles', () => {
     expect(roles.every((r) => r.plan.method === 'exact')).toBe(true);
   });
 
+  it('plans greedy once the total solver time is spent, and says so per plan', () => {
+    // A clock that advances 40 ms per reading: the deadline (0.1 s) passes after the first two plans.
+    let t = 0;
+    const now = () => (t += 40);
+    const roles = rankReachableRoles({ candidates, catalogue }, { solver, totalTimeLimitSeconds: 0.1, now });
+    const method = new Map(roles.map((r) => [r.id, r.plan.method]));
+    // Candidates are planned in request order: scientist and analyst before the deadline, the rest after.
+    expect(candidates.map((c) => method.get(c.id))).toEqual(['exact', 'exact', 'greedy', 'greedy', 'greedy', 'greedy']);
+    // Greedy plans on this catalogue are still the optimal ones, so the ranking is the same.
+    const unbounded = rankReachableRoles({ candidates, catalogue }, { solver });
+    expect(roles.map((r) => [r.id, r.credentials])).toEqual(unbounded.map((r) => [r.id, r.credentials]));
+    // No bound spent: every plan exact.
+    const generous = rankReachableRoles({ candidates, catalogue }, { solver, totalTimeLimitSeconds: 60 });
+    expect(generous.every((r) => r.plan.method === 'exact')).toBe(true);
+    for (const bad of [-1, Number.NaN]) {
+      try {
+        rankReachableRoles({ candidates, catalogue }, { solver, totalTimeLimitSeconds: bad });
+        expect.unreachable();
+      } catch (e) {
+        expect(isSkillsError(e) && e.code === 'ERR_PLAN_INPUT' && e.path).toBe('$.totalTimeLimitSeconds');
+      }
+    }
+  });
+
   it('by hours, held credentials count, the whole gap with scope all, and a limit', () => {
     // Holding the sql credential, the learner no longer misses sql (as analyseGap would report), and analytics no
     // longer needs it planned.

@@ -50,6 +50,18 @@ export interface ReachableRole {
 
 const MEASURES: readonly PlanCostMeasure[] = ['hours', 'price', 'count'];
 
+/** {@link rankReachableRoles}'s options: a plan's, and a bound on the solver time all the plans may take together. */
+export interface RankReachableRolesOptions extends PlanOptions {
+  /**
+   * Solver time for all candidates together, in seconds: once spent, the remaining candidates are planned greedy
+   * (`plan.method` says so), so that one ranking never holds a thread for the candidates × `timeLimitSeconds` worst
+   * case. Default: no bound.
+   */
+  readonly totalTimeLimitSeconds?: number;
+  /** Monotonic milliseconds (default `performance.now`), injectable for tests. */
+  readonly now?: () => number;
+}
+
 function formatCost(cost: number, measure: PlanCostMeasure): string {
   const figure = Number.isInteger(cost) ? String(cost) : cost.toFixed(2);
   return measure === 'hours' ? `${figure} hour${cost === 1 ? '' : 's'}` : `price ${figure}`;
@@ -60,7 +72,7 @@ function formatCost(cost: number, measure: PlanCostMeasure): string {
  * gap (or its whole gap), through {@link planLearningPath}; roles whose gap the catalogue can close come first, by the
  * least plan cost (with `count`, the fewest credentials), then fewer credentials, then id; the others follow by how
  * many skills stay uncoverable, then the same order. A plan is per candidate, so the ranking is exact whenever each
- * plan is (`plan.method`).
+ * plan is (`plan.method`); `totalTimeLimitSeconds` bounds the solver time of the whole ranking.
  *
  * @example
  * const roles = rankReachableRoles(
@@ -72,8 +84,18 @@ function formatCost(cost: number, measure: PlanCostMeasure): string {
  * );
  * roles[0]?.explanation; // "Data Analyst: 1 credential closes its 1 missing essential skill."
  */
-export function rankReachableRoles(request: ReachableRolesRequest, options: PlanOptions = {}): ReachableRole[] {
+export function rankReachableRoles(
+  request: ReachableRolesRequest,
+  options: RankReachableRolesOptions = {},
+): ReachableRole[] {
   const { measure = 'count', scope = 'essential', limit } = request;
+  const { totalTimeLimitSeconds, now = () => performance.now(), ...planOptions } = options;
+  if (totalTimeLimitSeconds !== undefined && !(totalTimeLimitSeconds >= 0)) {
+    throw new SkillsError('ERR_PLAN_INPUT', 'totalTimeLimitSeconds must be a number ≥ 0.', {
+      path: '$.totalTimeLimitSeconds',
+    });
+  }
+  const deadline = totalTimeLimitSeconds === undefined ? Infinity : now() + totalTimeLimitSeconds * 1000;
   if (!MEASURES.includes(measure)) {
     throw new SkillsError('ERR_PLAN_INPUT', `measure must be one of ${MEASURES.join(', ')}.`, { path: '$.measure' });
   }
@@ -100,7 +122,7 @@ export function rankReachableRoles(request: ReachableRolesRequest, options: Plan
     const skills = scope === 'all' ? candidate.gap : candidate.gap.filter((s) => s.essential);
     const plan = planLearningPath(
       { goal: { name: candidate.label, skills }, catalogue, ...(request.held ? { held: request.held } : {}), measure },
-      options,
+      now() < deadline ? planOptions : { ...planOptions, exact: false },
     );
     const credentials = plan.steps.length;
     const kind = scope === 'all' ? 'missing' : 'missing essential';

@@ -22,6 +22,11 @@ export const REACHABLE_CANDIDATES = 30;
 
 /** Per plan: thirty plans must not block the event loop for long; one not proved in time is greedy with its bound. */
 const ROLE_PLAN_TIME_LIMIT_SECONDS = 0.1;
+/**
+ * All plans together: the solver is synchronous, so a ranking holds the event loop while it runs. Past this, the
+ * remaining roles are planned greedy (measured: a ranking takes p50 60 ms and p95 214 ms, so it rarely binds).
+ */
+const ROLES_TOTAL_TIME_LIMIT_SECONDS = 0.3;
 
 export interface ReachableRolesSettings {
   readonly limit: number;
@@ -84,7 +89,11 @@ export async function reachableRoles(
       scope: settings.scope,
       limit: settings.limit,
     },
-    { timeLimitSeconds: ROLE_PLAN_TIME_LIMIT_SECONDS, ...(solver && { solver }) },
+    {
+      timeLimitSeconds: ROLE_PLAN_TIME_LIMIT_SECONDS,
+      totalTimeLimitSeconds: ROLES_TOTAL_TIME_LIMIT_SECONDS,
+      ...(solver && { solver }),
+    },
   );
   return {
     candidates: closest.length,
