@@ -52,7 +52,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--key <file>', 'The private key file')
     .option('--format <format>', 'di (default: one signed credential per line) or jwt (one JWT as a JSON string)')
     .option('--created <iso>', 'The proof creation time of every credential (default: now, once for the batch)')
-    .option('--threads <n>', 'Worker threads (default: the available cores; 1 signs in this thread)')
+    .option(
+      '--threads <n>',
+      'Worker threads (default: the available cores, after 1 s in this thread; 1 signs in this thread)',
+    )
     .option('--stats', 'Print throughput and the in-flight peak as JSON on standard error')
     .action((options) => {
       run = () => signBatch(options);
@@ -61,7 +64,10 @@ export async function main(argv: string[]): Promise<number> {
   cli
     .command('verify-batch', 'Verify JSON Lines: one { verified, checks } line per input line')
     .option('--offline', 'Never use the network (checks that need it are reported as unknown)')
-    .option('--threads <n>', 'Worker threads (default: the available cores; 1 verifies in this thread)')
+    .option(
+      '--threads <n>',
+      'Worker threads (default: the available cores, after 1 s in this thread; 1 verifies in this thread)',
+    )
     .option('--stats', 'Print throughput and the in-flight peak as JSON on standard error')
     .action((options) => {
       run = () => verifyBatch(options);

@@ -65,6 +65,74 @@ describe('readLines', () => {
   });
 });
 
+describe('runBatch with workers starting alongside (waitForWorkers: false, the CLI default)', () => {
+  const lines = (n: number) =>
+    Array.from({ length: n }, (_, i) => JSON.stringify({ n: i, s: 'é'.repeat(i % 5) }) + '\n');
+
+  it('ends a short batch in this thread and stops the workers that were starting', async () => {
+    const input = lines(300);
+    const out = slowWritable(0);
+    let ready = false;
+    const summary = await runBatch({
+      task: { kind: 'echo' },
+      threads: 2,
+      waitForWorkers: false,
+      onWorkersReady: () => (ready = true),
+      input: (async function* () {
+        yield* input;
+      })(),
+      output: out.stream,
+    });
+    expect(out.text()).toBe(input.join(''));
+    expect(summary).toMatchObject({ items: 300, threads: 2, workersUsed: false });
+    expect(ready).toBe(false);
+    // With a start delay longer than the batch, the workers never start at all.
+    const late = await runBatch({
+      task: { kind: 'echo' },
+      threads: 2,
+      waitForWorkers: false,
+      startWorkersAfterMs: 60_000,
+      onWorkersReady: () => (ready = true),
+      input: (async function* () {
+        yield* input;
+      })(),
+      output: slowWritable(0).stream,
+    });
+    expect(late).toMatchObject({ items: 300, workersUsed: false });
+    expect(ready).toBe(false);
+  });
+
+  it('moves a long batch to the workers once they are ready, keeping input order', async () => {
+    const input = lines(200_000);
+    let ready = false;
+    let readyAt = -1;
+    let yielded = 0;
+    // The source slows down until the workers have taken over, then hands over the rest at once.
+    const source = (async function* () {
+      for (let i = 0; i < input.length; i++) {
+        if (!ready && i % 50 === 0) await new Promise((r) => setTimeout(r, 2));
+        if (ready && readyAt < 0) readyAt = i;
+        yielded++;
+        yield input[i]!;
+      }
+    })();
+    const out = slowWritable(0);
+    const summary = await runBatch({
+      task: { kind: 'echo' },
+      threads: 2,
+      waitForWorkers: false,
+      onWorkersReady: () => (ready = true),
+      input: source,
+      output: out.stream,
+    });
+    expect(yielded).toBe(200_000);
+    // Workers started after some lines went through this thread, and took the lines after.
+    expect(readyAt).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ items: 200_000, threads: 2, workersUsed: true });
+    expect(out.text()).toBe(input.join(''));
+  });
+});
+
 describe('runBatch through worker threads', () => {
   it('keeps input order over 5,000 lines and 2 workers, and a slow consumer holds the lines in flight to the bound', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ n: i, s: 'é€😀'.repeat(i % 7) }));

@@ -68,6 +68,14 @@ describe('skillproof sign-batch', () => {
     expect(signed1.stdout).toBe(signed2.stdout);
   });
 
+  it('without --threads, a short batch stays in this thread (no worker start-up) and writes the same bytes', () => {
+    const r = run(['sign-batch', '--key', 'key.json', '--created', CREATED, '--stats'], 'unsigned.jsonl');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe(signed2.stdout);
+    const stats = JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { workersUsed: boolean; items: number };
+    expect(stats).toMatchObject({ items: N, workersUsed: false });
+  });
+
   it('usage errors exit 2 before reading anything', async () => {
     // In this process (standard input is never read when the options are wrong), and once through a real process.
     const cwd = process.cwd();

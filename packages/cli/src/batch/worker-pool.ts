@@ -42,9 +42,9 @@ function bootstrap(): string {
 
 /**
  * Starts `threads` workers for a task and resolves once every one has built its processor (so a key that cannot be
- * imported fails here, before any line is read).
+ * imported fails here, before any line is read). Aborting `signal` while they start stops them, and rejects.
  */
-export async function startWorkerPool(task: BatchTask, threads: number): Promise<WorkerPool> {
+export async function startWorkerPool(task: BatchTask, threads: number, signal?: AbortSignal): Promise<WorkerPool> {
   const code = bootstrap();
   const slots: Slot[] = [];
   const pending = new Map<number, { slot: Slot; resolve: (o: ChunkOutput) => void; reject: (e: Error) => void }>();
@@ -98,8 +98,15 @@ export async function startWorkerPool(task: BatchTask, threads: number): Promise
     await Promise.all(slots.map((s) => s.worker.terminate()));
   };
 
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const onAbort = () => reject(new Error('The batch ended before its workers started.'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
   try {
-    await Promise.all(ready);
+    await Promise.race([Promise.all(ready), aborted]);
   } catch (e) {
     await close();
     throw e;

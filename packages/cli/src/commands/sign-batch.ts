@@ -47,7 +47,10 @@ export async function signBatch(
   const task: BatchTask = { kind: 'sign', key: (await readJson(options.key)) as JsonValue, format, created };
   // Imported here too, so that a bad key is one error before any line is read, not one per line or per worker.
   await importTaskKey(task);
-  const summary = await runBatchCommand(task, threads, io, { enabled: options.stats === true, startedAt });
+  const summary = await runBatchCommand(task, { count: threads, given: options.threads !== undefined }, io, {
+    enabled: options.stats === true,
+    startedAt,
+  });
   if (!summary) return EXIT.failed;
   return summary.failed > 0 ? EXIT.failed : EXIT.verified;
 }

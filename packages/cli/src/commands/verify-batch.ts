@@ -27,7 +27,10 @@ export async function verifyBatch(
   const startedAt = performance.now();
   const threads = parseThreads(options.threads);
   const task: BatchTask = { kind: 'verify', offline: options.offline === true };
-  const summary = await runBatchCommand(task, threads, io, { enabled: options.stats === true, startedAt });
+  const summary = await runBatchCommand(task, { count: threads, given: options.threads !== undefined }, io, {
+    enabled: options.stats === true,
+    startedAt,
+  });
   if (!summary) return EXIT.failed;
   if (summary.failed > 0) return EXIT.failed;
   return summary.unknown > 0 ? EXIT.unknown : EXIT.verified;
