@@ -68,8 +68,8 @@ interface ParsedInput {
   jwt?: string;
 }
 
-/** Decides what the input is: a credential object, JSON text, a compact JWT, or a baked PNG/SVG. */
-async function parseInput(input: unknown, limits: InputLimits): Promise<ParsedInput> {
+/** Decides what text or bytes hold: JSON text, a compact JWT, or a baked PNG/SVG (objects need no parsing). */
+async function parseInput(input: string | Uint8Array, limits: InputLimits): Promise<ParsedInput> {
   if (input instanceof Uint8Array) {
     if (input.length > (limits.maxBytes ?? DEFAULT_MAX_BYTES)) {
       throw new SkillproofError(
@@ -81,8 +81,7 @@ async function parseInput(input: unknown, limits: InputLimits): Promise<ParsedIn
     if (image) return { ...(await parseText(image.text, limits)), format: image.format };
     return parseText(new TextDecoder('utf-8', { fatal: false }).decode(input), limits);
   }
-  if (typeof input === 'string') return parseText(input, limits);
-  return { format: 'json', credential: assertJsonObject(input, limits) };
+  return parseText(input, limits);
 }
 
 async function parseText(text: string, limits: InputLimits): Promise<ParsedInput> {
@@ -225,7 +224,6 @@ async function checkStatus(
   options: VerifyCredentialOptions,
   context: { documentLoader: DocumentLoader; resolver: KeyResolver; clock: Clock },
 ): Promise<VerificationCheck> {
-  if (options.checkStatus === false) return STATUS_SKIPPED();
   const report = await checkCredentialStatus(credential, {
     clock: context.clock,
     // Bitstring Status List v1.0 §3.2 lets an ecosystem set its own minimum; a verifier reads any list length (the
