@@ -1,22 +1,22 @@
 import { platform } from '#platform';
 import { SkillproofError } from '../errors.js';
 import { base58btcDecode, base58btcEncode, bytesEqual, concatBytes, multibaseDecode } from '../lib/encoding.js';
-import type { Ed25519Signer, Ed25519Verifier } from '../lib/platform.js';
+import type { Ed25519Signer, Ed25519Verifier, Platform } from '../lib/platform.js';
 
 // Multicodec varint prefixes (https://github.com/multiformats/multicodec): ed25519-pub 0xed, ed25519-priv 0x1300.
 const ED25519_PUB = Uint8Array.from([0xed, 0x01]);
 const ED25519_PRIV = Uint8Array.from([0x80, 0x26]);
 
 /**
- * An Ed25519 key pair as a Multikey verification method (VC Data Integrity §2.2.2), the form `skillproof keys generate`
- * writes. `secretKeyMultibase` is absent on public keys.
- */
-/**
  * The Ed25519 implementation in use: `libsodium` (sodium-native) where it loads in Node, else `node:crypto`; `@noble/curves`
  * in the browser. All accept the same signatures (lib/ed25519-strict.ts); `SKILLPROOF_ED25519` chooses in Node.
  */
-export const ed25519Backend: 'libsodium' | 'node:crypto' | '@noble/curves' = platform.ed25519Backend;
+export const ed25519Backend: Platform['ed25519Backend'] = platform.ed25519Backend;
 
+/**
+ * An Ed25519 key pair as a Multikey verification method (VC Data Integrity §2.2.2), the form `skillproof keys generate`
+ * writes. `secretKeyMultibase` is absent on public keys.
+ */
 export interface Ed25519Multikey {
   id: string;
   type: 'Multikey';
