@@ -3,7 +3,7 @@ import { SkillproofError } from '../errors.js';
 import { staticContextsOf } from '../contexts/document-loader.js';
 import type { DocumentLoader, JsonObject } from '../types.js';
 import { canonicalDigestOfQuads, canonicalizeQuads } from './fast/canonicalize-quads.js';
-import { toQuadsFast } from './fast/to-quads.js';
+import { toQuadsFast, type FastQuad } from './fast/to-quads.js';
 
 /**
  * RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode: a term the contexts do not define, or a relative
@@ -45,9 +45,8 @@ export async function canonize(document: JsonObject, documentLoader: DocumentLoa
  * ```
  */
 export function canonizeFast(document: JsonObject, documentLoader: DocumentLoader): string | undefined {
-  const contexts = staticContextsOf(documentLoader);
-  const quads = contexts && toQuadsFast(document, contexts);
-  return quads ? canonicalizeQuads(quads) : undefined;
+  const quads = fastQuads(document, documentLoader);
+  return quads && canonicalizeQuads(quads);
 }
 
 /**
@@ -60,9 +59,14 @@ export function canonizeFast(document: JsonObject, documentLoader: DocumentLoade
  * ```
  */
 export function canonicalDigestFast(document: JsonObject, documentLoader: DocumentLoader): Uint8Array | undefined {
+  const quads = fastQuads(document, documentLoader);
+  return quads && canonicalDigestOfQuads(quads);
+}
+
+/** The fast path's quads, or `undefined` when the loader has no static contexts or the walk steps aside. */
+function fastQuads(document: JsonObject, documentLoader: DocumentLoader): FastQuad[] | undefined {
   const contexts = staticContextsOf(documentLoader);
-  const quads = contexts && toQuadsFast(document, contexts);
-  return quads ? canonicalDigestOfQuads(quads) : undefined;
+  return contexts && toQuadsFast(document, contexts);
 }
 
 /**

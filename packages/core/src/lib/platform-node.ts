@@ -109,29 +109,29 @@ function chooseEd25519(choice: string | undefined): typeof opensslEd25519 {
 
 const ed25519 = chooseEd25519(process.env.SKILLPROOF_ED25519);
 
+// crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest: half the cost for the 65-byte
+// inputs of Merkle tree hashing.
+const sha256: Platform['sha256'] = oneShot
+  ? (data) => {
+      const digest = oneShot('sha256', data, 'buffer');
+      return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
+    }
+  : (data) => new Uint8Array(createHash('sha256').update(data).digest());
+
 /** Reused for byte strings up to 64 KiB (a canonical credential is ~10 KB): a copy in, no allocation. */
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
 function sha256Bytes(bytes: string): Uint8Array {
-  const data =
+  return sha256(
     bytes.length <= scratch.length
       ? scratch.subarray(0, scratch.write(bytes, 0, 'latin1'))
-      : Buffer.from(bytes, 'latin1');
-  return oneShot
-    ? new Uint8Array(oneShot('sha256', data, 'buffer'))
-    : new Uint8Array(createHash('sha256').update(data).digest());
+      : Buffer.from(bytes, 'latin1'),
+  );
 }
 
 export const platform: Platform = {
   ed25519Backend: ed25519 === opensslEd25519 ? 'node:crypto' : 'libsodium',
-  // crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest: half the cost for the 65-byte
-  // inputs of Merkle tree hashing.
-  sha256: oneShot
-    ? (data) => {
-        const digest = oneShot('sha256', data, 'buffer');
-        return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
-      }
-    : (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+  sha256,
   sha256Text: oneShot
     ? (text) => new Uint8Array(oneShot('sha256', text, 'buffer'))
     : (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),

@@ -77,7 +77,7 @@ export const isKeyword = (v: string): boolean => KEYWORDS.has(v);
 export const isAbsoluteIri = (v: string): boolean => ABSOLUTE_IRI.test(v);
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** See {@link ActiveContext.info}. */
 export interface KeyInfo {

@@ -126,7 +126,6 @@ function canonicalForm(
     const sb = subject.termType === 'BlankNode' ? node(subject.value, q) : -1;
     const ob = object.termType === 'BlankNode' ? node(object.value, q) : -1;
     const gb = graph.termType === 'BlankNode' ? node(graph.value, q) : -1;
-    wide = false;
     // A named subject is written here only when first-degree lines need it; otherwise once per subject, below.
     const s = sb < 0 && (ob >= 0 || gb >= 0) ? '<' + escapeIri(subject.value) + '>' : '';
     let entry: PredicateEntry | undefined;
@@ -141,12 +140,13 @@ function canonicalForm(
       p = ' _:' + predicate.value + ' ';
       ordinary = false;
     }
+    // `wide`, from here to the row: the object or graph text holds a character outside ASCII (the escapes note it).
+    wide = false;
     const o = ob < 0 ? serializeObject(object) : '';
     if (ordinary && object.termType === 'Literal' && object.language && !isPlainLanguage(object.language)) {
       ordinary = false;
     }
     const g = gb >= 0 ? '' : graph.termType === 'NamedNode' ? ' <' + escapeIri(graph.value) + '> .\n' : ' .\n';
-    // `wide`: the object or graph text holds a character outside ASCII (the escapes below note it).
     rows[q] = { s, p, entry, o, g, sb, ob, gb, predicate: predicate.value, wide };
   }
 
@@ -248,10 +248,9 @@ function serializeBySubject(
       if (group === undefined) {
         group = heads.length;
         groupOfIri.set(iri, group);
-        wide = false;
         heads.push('<' + escapeIri(iri) + '>');
-        wideHeads.push(wide);
-        anyWide ||= wide;
+        wideHeads.push(WIDE.test(iri));
+        anyWide ||= wideHeads[group]!;
         members.push([]);
       }
     } else {
@@ -826,10 +825,8 @@ function clearPredicates(): void {
 function predicateEntry(iri: string): PredicateEntry {
   const found = predicates.get(iri);
   if (found) return found;
-  const outer = wide;
-  wide = false;
-  const entry: PredicateEntry = { text: ' <' + escapeIri(iri) + '> ', rank: -1, wide };
-  wide = outer;
+  // Escaping only writes ASCII, so the text is wide exactly when the IRI is.
+  const entry: PredicateEntry = { text: ' <' + escapeIri(iri) + '> ', rank: -1, wide: WIDE.test(iri) };
   if (predicates.size >= CACHE_LIMIT) return entry;
   let lo = 0;
   let hi = predicateOrder.length;
@@ -854,10 +851,7 @@ function datatypeSuffix(iri: string): string {
   let suffix = datatypeCache.get(iri);
   if (suffix === undefined) {
     if (datatypeCache.size >= CACHE_LIMIT) datatypeCache.clear();
-    const outer = wide;
-    wide = false;
-    suffix = { text: '^^<' + escapeIri(iri) + '>', wide };
-    wide = outer;
+    suffix = { text: '^^<' + escapeIri(iri) + '>', wide: WIDE.test(iri) };
     datatypeCache.set(iri, suffix);
   }
   if (suffix.wide) wide = true;

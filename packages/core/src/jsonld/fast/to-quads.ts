@@ -9,6 +9,7 @@ import {
   type ActiveContext,
   type TermDefinition,
   Bail,
+  hasOwn,
   INITIAL_CONTEXT,
   isAbsoluteIri,
   processContext,
@@ -500,8 +501,6 @@ class Walker {
     return head!;
   }
 }
-
-const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
 /** jsonld.js `types.isObject`: other objects (Date, Map, class instances) are scalars there. */
 function isPlainObject(v: object): v is JsonObject {
