@@ -11,50 +11,23 @@ export interface InputLimits {
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 
-/** Measures nesting depth without recursion past `maxDepth`, so hostile input cannot overflow the stack here or in
- * jsonld.js later; at most 5,000,000 objects and arrays are visited. */
+/** Measures nesting depth iteratively, so hostile input cannot overflow the stack here or in jsonld.js later. */
 export function assertDepth(value: unknown, maxDepth: number): void {
-  if (value === null || typeof value !== 'object') return;
-  // Recursion is bounded by maxDepth, which bounds the stack; beyond a few thousand levels, walk with explicit stacks.
-  const visited = maxDepth <= 1_000 ? depthWalk(value, 1, maxDepth, 0) : depthWalkIterative(value, maxDepth);
-  if (visited > MAX_VISITED) throw new SkillproofError('ERR_INPUT_TOO_LARGE', 'The input has too many values.');
-}
-
-const MAX_VISITED = 5_000_000;
-
-function tooDeep(maxDepth: number): SkillproofError {
-  return new SkillproofError('ERR_INPUT_TOO_DEEP', `The input nests deeper than ${maxDepth} levels.`);
-}
-
-/** Objects and arrays visited so far after walking `node` (at `depth`): a plain recursive walk, allocating nothing. */
-function depthWalk(node: object, depth: number, maxDepth: number, visited: number): number {
-  if (depth > maxDepth) throw tooDeep(maxDepth);
-  if (++visited > MAX_VISITED) return visited;
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) {
-      const child: unknown = node[i];
-      if (child !== null && typeof child === 'object') visited = depthWalk(child, depth + 1, maxDepth, visited);
-    }
-  } else {
-    for (const key in node) {
-      if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
-      const child = (node as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') visited = depthWalk(child, depth + 1, maxDepth, visited);
-    }
+  // Two parallel stacks (objects only, and their depths) rather than a pair per value: no allocation per node.
+  const nodes: object[] = [];
+  const depths: number[] = [];
+  if (value !== null && typeof value === 'object') {
+    nodes.push(value);
+    depths.push(1);
   }
-  return visited;
-}
-
-function depthWalkIterative(value: object, maxDepth: number): number {
-  // Two parallel stacks (objects only, and their depths) rather than a pair per value.
-  const nodes: object[] = [value];
-  const depths: number[] = [1];
   let visited = 0;
   while (nodes.length > 0) {
     const node = nodes.pop()!;
     const depth = depths.pop()!;
-    if (depth > maxDepth) throw tooDeep(maxDepth);
-    if (++visited > MAX_VISITED) return visited;
+    if (depth > maxDepth) {
+      throw new SkillproofError('ERR_INPUT_TOO_DEEP', `The input nests deeper than ${maxDepth} levels.`);
+    }
+    if (++visited > 5_000_000) throw new SkillproofError('ERR_INPUT_TOO_LARGE', 'The input has too many values.');
     const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node as Record<string, unknown>);
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
@@ -64,7 +37,6 @@ function depthWalkIterative(value: object, maxDepth: number): number {
       }
     }
   }
-  return visited;
 }
 
 /** Parses JSON text into an object within the limits, or throws a coded error. */
